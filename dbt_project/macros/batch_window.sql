@@ -1,0 +1,27 @@
+{#
+    The batch dates a run rebuilds. Dagster passes the partitions it runs as min/max_batch_date.
+    A result's duplicate status depends on the batches up to `dedupe_window_days` before it, so
+    rebuilding batches [min, max] changes results of batches up to max + window (which are
+    recomputed too), reading candidates back to min - window.
+#}
+{% macro batch_window() %}
+    {% set days = var('dedupe_window_days') | int %}
+    {% set one_day = modules.datetime.timedelta(days=1) %}
+    {% set first = modules.datetime.date.fromisoformat(var('min_batch_date')) %}
+    {% set last = modules.datetime.date.fromisoformat(var('max_batch_date')) %}
+    {{ return({
+        'days': days,
+        'rebuild_start': first,
+        'rebuild_end': last + one_day * days,
+        'read_start': first - one_day * days,
+    }) }}
+{% endmacro %}
+
+{% macro date_literal(value) -%}
+    cast('{{ value }}' as date)
+{%- endmacro %}
+
+{% macro in_rebuilt_batches(column='batch_date') -%}
+    {%- set window = batch_window() -%}
+    {{ column }} between {{ date_literal(window.rebuild_start) }} and {{ date_literal(window.rebuild_end) }}
+{%- endmacro %}

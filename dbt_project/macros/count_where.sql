@@ -1,0 +1,3 @@
+{% macro count_where(condition) -%}
+    cast(sum(case when {{ condition }} then 1 else 0 end) as bigint)
+{%- endmacro %}

@@ -1,0 +1,30 @@
+{#
+    Results by event date, channel and status. result_count counts deduplicated results;
+    unique_count counts the distinct messages (calls, texts, email message + recipient) that
+    reached the status that day, across sources.
+
+    Incremental: rebuilds the event dates of the results in the rebuilt batches, plus the dates
+    the fact table listed as stale when it replaced rows. Late events thus update their own
+    (earlier) day in the run that brought them.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_scope='in_affected_event_dates',
+        post_hook="delete from {{ stale_event_dates() }}",
+        on_schema_change='fail',
+    )
+}}
+
+select
+    event_date,
+    channel,
+    status,
+    count(*) as result_count,
+    count(distinct message_key) as unique_count
+from {{ ref('fct_engagement_results') }}
+{% if is_incremental() -%}
+    where {{ in_affected_event_dates() }}
+{%- endif %}
+group by event_date, channel, status

@@ -1,0 +1,72 @@
+{#
+    One row per deduplicated result. A result is a duplicate when the same dedupe key was seen
+    before it (earlier batch; then earlier event time, file, position) in its batch or one of
+    the `dedupe_window_days` batches before. The row kept is the first occurrence, whose event
+    time fixes the event date.
+
+    Incremental: rebuilds the batches of the run and the window after them (whose duplicates
+    may change), reading candidates from the window before them. Nothing else is scanned.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_scope='in_rebuilt_batches',
+        pre_hook="{{ record_replaced_event_dates() }}",
+        on_schema_change='fail',
+    )
+}}
+
+{%- set window = batch_window() %}
+
+with
+
+candidates as (
+    select *
+    from {{ ref('int_results__mapped') }}
+    where
+        status is not null
+        {% if is_incremental() -%}
+            and batch_date between {{ date_literal(window.read_start) }}
+            and {{ date_literal(window.rebuild_end) }}
+        {%- endif %}
+),
+
+ordered as (
+    select
+        *,
+        lag(batch_date) over (
+            partition by dedupe_key
+            order by batch_date, event_time, source_file, position, seq, observation
+        ) as previous_batch_date
+    from candidates
+)
+
+select
+    dedupe_key,
+    source,
+    channel,
+    status,
+    event_time,
+    event_date,
+    message_key,
+    engagement_id,
+    raw_field,
+    raw_status,
+    detail,
+    bounce_type,
+    batch_date,
+    source_file,
+    position,
+    item,
+    seq,
+    observation
+from ordered
+where
+    (
+        previous_batch_date is null
+        or previous_batch_date < {{ dbt.dateadd('day', -window.days, 'batch_date') }}
+    )
+    {% if is_incremental() -%}
+        and {{ in_rebuilt_batches() }}
+    {%- endif %}

@@ -1,0 +1,135 @@
+{#
+    Every record read is accounted for, per source and batch:
+        records_read = records_accepted + records_rejected   (rejected = rows in quarantine)
+        results      = loaded + duplicates + counted_nothing
+    where results are the status values of accepted records, counted_nothing those whose
+    status maps to no result, loaded the rows kept in fct_engagement_results and duplicates
+    the rows whose dedupe key was kept from another row. `lost` (a result neither kept nor a
+    duplicate) and `unexplained` (a kept row with no raw row) must be 0.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_scope='in_rebuilt_batches',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set window = batch_window() %}
+
+with
+
+batches as (
+    select * from {{ ref('stg_ingest_audit__batches') }}
+    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+),
+
+quarantined as (
+    select
+        source,
+        batch_date,
+        count(*) as quarantined
+    from {{ ref('stg_quarantine__rejected_records') }}
+    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+    group by source, batch_date
+),
+
+observations as (
+    select * from {{ ref('int_results__mapped') }}
+    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+),
+
+kept as (
+    select * from {{ ref('fct_engagement_results') }}
+    {% if is_incremental() -%}
+        where batch_date between {{ date_literal(window.read_start) }}
+        and {{ date_literal(window.rebuild_end) }}
+    {%- endif %}
+),
+
+kept_keys as (
+    select distinct dedupe_key from kept
+),
+
+judged as (
+    select
+        observations.source,
+        observations.batch_date,
+        observations.status is null as is_counted_nothing,
+        kept.dedupe_key is not null as is_kept,
+        kept_keys.dedupe_key is not null as is_key_kept
+    from observations
+    left join kept
+        on
+            observations.batch_date = kept.batch_date
+            and observations.source = kept.source
+            and observations.source_file = kept.source_file
+            and observations.position = kept.position
+            and observations.seq = kept.seq
+            and observations.observation = kept.observation
+    left join kept_keys
+        on observations.dedupe_key = kept_keys.dedupe_key
+),
+
+results as (
+    select
+        source,
+        batch_date,
+        count(*) as results,
+        {{ count_where('is_counted_nothing') }} as counted_nothing,
+        {{ count_where('is_kept') }} as loaded,
+        {{ count_where('not is_counted_nothing and not is_kept and is_key_kept') }} as duplicates,
+        {{ count_where('not is_counted_nothing and not is_key_kept') }} as lost
+    from judged
+    group by source, batch_date
+),
+
+kept_per_batch as (
+    select
+        source,
+        batch_date,
+        count(*) as kept_rows
+    from kept
+    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+    group by source, batch_date
+),
+
+reconciled as (
+    select
+        batches.source,
+        batches.batch_date,
+        batches.files,
+        batches.records_read,
+        batches.records_accepted,
+        batches.records_rejected,
+        coalesce(quarantined.quarantined, 0) as quarantined,
+        batches.observations as results_ingested,
+        coalesce(results.results, 0) as results,
+        coalesce(results.loaded, 0) as loaded,
+        coalesce(results.duplicates, 0) as duplicates,
+        coalesce(results.counted_nothing, 0) as counted_nothing,
+        coalesce(results.lost, 0) as lost,
+        coalesce(kept_per_batch.kept_rows, 0) - coalesce(results.loaded, 0) as unexplained
+    from batches
+    left join quarantined
+        on batches.source = quarantined.source and batches.batch_date = quarantined.batch_date
+    left join results
+        on batches.source = results.source and batches.batch_date = results.batch_date
+    left join kept_per_batch
+        on
+            batches.source = kept_per_batch.source
+            and batches.batch_date = kept_per_batch.batch_date
+)
+
+select
+    *,
+    (
+        records_read = records_accepted + records_rejected
+        and records_rejected = quarantined
+        and results = results_ingested
+        and results = loaded + duplicates + counted_nothing
+        and lost = 0
+        and unexplained = 0
+    ) as is_balanced
+from reconciled

@@ -1,0 +1,19 @@
+select
+    source,
+    batch_date,
+    source_file,
+    position,
+    item,
+    seq,
+    observation,
+    channel,
+    raw_field,
+    raw_status,
+    result_key,
+    dedupe_by_status,
+    message_key,
+    event_time,
+    detail,
+    bounce_type,
+    engagement_id
+from {{ source('ingest', 'observations') }}

@@ -1,0 +1,10 @@
+select
+    source,
+    batch_date,
+    source_file,
+    position,
+    item,
+    reason_code,
+    reason,
+    rejected_at
+from {{ source('quarantine', 'rejected_records') }}

@@ -1,0 +1,153 @@
+"""One partitioned ingest asset per provider parser (a factory, not one copy per source)."""
+
+
+from collections import Counter
+
+import dagster as dg
+
+from orchestration import warehouse
+from orchestration.ingest import batch, sources
+from orchestration.ingest.parser import SourceParser
+from orchestration.partitions import WAREHOUSE_POOL
+from orchestration.resources import EngagementConfig, batch_dates
+
+INGEST_GROUP = "ingest"
+OWNERS = ["team:data-platform"]
+
+
+def ingest_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(["ingest", source])
+
+
+def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    key = ingest_key(parser.name)
+
+    @dg.asset(
+        key=key,
+        group_name=INGEST_GROUP,
+        owners=OWNERS,
+        kinds={"python", "duckdb", "pandera"},
+        description=(
+            f"`{parser.name}` landing files of the batch → raw.observations (accepted records) "
+            "and quarantine.rejected_records (the rest, with a reason). Replaces the batch."
+        ),
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        check_specs=[
+            dg.AssetCheckSpec(
+                "records_reconcile",
+                asset=key,
+                blocking=True,
+                description="Every record read is in raw.observations or the quarantine.",
+            )
+        ],
+    )
+    def _ingest(context: dg.AssetExecutionContext, engagement: EngagementConfig):
+        reports = []
+        with warehouse.writer(engagement.warehouse_path) as con:
+            for batch_date in batch_dates(context):
+                report = batch.ingest_batch(con, parser, engagement.landing_path, batch_date)
+                context.log.info(_summary(report))
+                reports.append(report)
+            stored = _stored_counts(con, parser.name, [r.batch_date for r in reports])
+            preview = _quarantine_preview(con, parser.name, [r.batch_date for r in reports])
+        yield dg.MaterializeResult(metadata=_metadata(reports, preview))
+        yield _reconciliation_check(key, reports, stored)
+
+    return _ingest
+
+
+def ingest_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    return [ingest_asset(parser, partitions) for parser in sources.all_parsers().values()]
+
+
+def _summary(report: batch.BatchReport) -> str:
+    bad = sum(f.status == "bad_file" for f in report.files)
+    return (
+        f"{report.source} {report.batch_date}: {len(report.files)} files ({bad} bad), "
+        f"{report.records_read} records, {report.records_rejected} rejected, "
+        f"{report.observations} results loaded to raw"
+    )
+
+
+def _stored_counts(con, source: str, dates: list) -> dict:  # type: ignore[no-untyped-def]
+    row = con.execute(
+        """
+        select
+            (select count(*) from raw.observations where source = $1 and batch_date in $2),
+            (select count(distinct (batch_date, source_file, position, seq)) from raw.observations
+             where source = $1 and batch_date in $2),
+            (select count(*) from quarantine.rejected_records
+             where source = $1 and batch_date in $2)
+        """,
+        [source, dates],
+    ).fetchone()
+    return {"observations": row[0], "accepted": row[1], "quarantined": row[2]}
+
+
+def _quarantine_preview(con, source: str, dates: list) -> str:  # type: ignore[no-untyped-def]
+    rows = con.execute(
+        """
+        select batch_date, source_file, position, reason_code, reason
+        from quarantine.rejected_records
+        where source = $1 and batch_date in $2
+        order by batch_date, source_file, position
+        limit 10
+        """,
+        [source, dates],
+    ).fetchall()
+    if not rows:
+        return "Nothing quarantined."
+    lines = ["| batch | file | line | reason |", "|---|---|---|---|"]
+    lines += [f"| {d} | {f} | {p or ''} | `{c}`: {r[:120]} |" for d, f, p, c, r in rows]
+    return "\n".join(lines)
+
+
+def _metadata(reports: list[batch.BatchReport], preview: str) -> dict:
+    reasons: Counter[str] = Counter()
+    for report in reports:
+        reasons.update(report.reasons)
+    read = sum(r.records_read for r in reports)
+    rejected = sum(r.records_rejected for r in reports)
+    return {
+        "batches": len(reports),
+        "files": sum(len(r.files) for r in reports),
+        "bad_files": sum(f.status == "bad_file" for r in reports for f in r.files),
+        "records_read": read,
+        "records_accepted": read - rejected,
+        "records_quarantined": rejected,
+        "quarantine_rate": dg.MetadataValue.float(rejected / read if read else 0.0),
+        "results_loaded_to_raw": sum(r.observations for r in reports),
+        "top_quarantine_reasons": dg.MetadataValue.md(
+            "\n".join(f"- `{code}`: {n}" for code, n in reasons.most_common() if n)
+            or "None."
+        ),
+        "quarantine_preview": dg.MetadataValue.md(preview),
+    }
+
+
+def _reconciliation_check(
+    key: dg.AssetKey, reports: list[batch.BatchReport], stored: dict
+) -> dg.AssetCheckResult:
+    read = sum(r.records_read for r in reports)
+    rejected = sum(r.records_rejected for r in reports)
+    observations = sum(r.observations for r in reports)
+    passed = (
+        read == stored["accepted"] + stored["quarantined"]
+        and stored["quarantined"] == rejected
+        and stored["observations"] == observations
+    )
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name="records_reconcile",
+        passed=passed,
+        metadata={
+            "records_read": read,
+            "records_in_raw": stored["accepted"],
+            "records_in_quarantine": stored["quarantined"],
+            "records_rejected": rejected,
+            "results_counted": observations,
+            "rows_in_raw": stored["observations"],
+        },
+    )

@@ -1,0 +1,239 @@
+"""Ingest one (source, batch date): read every landed file, judge every record, replace the slice.
+
+Per chunk of units: DuckDB turns text into records and the source's parser into observations;
+pandera judges them; DuckDB writes the accepted observations to `raw.observations` and the
+rejected records, verbatim with their reason, to `quarantine.rejected_records`. The whole batch is
+one transaction: a run that dies leaves the previous state of the batch intact.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from orchestration import taxonomy
+from orchestration.ingest import landing, reader
+from orchestration.ingest.parser import SourceParser
+from orchestration.ingest.quarantine import judge
+from orchestration.ingest.records import document_is_json, load_records
+from orchestration.ingest.sql_functions import register
+from orchestration.warehouse import transaction
+
+MAX_DOCUMENT_BYTES = 256 << 20
+BAD_FILE_PREVIEW_BYTES = 4096
+SLICE_TABLES = (
+    "raw.observations",
+    "quarantine.rejected_records",
+    "audit.ingested_files",
+    "audit.ingested_batches",
+)
+
+
+@dataclass
+class FileReport:
+    name: str
+    size_bytes: int
+    modified_at: datetime
+    status: str = "loaded"
+    records_read: int = 0
+    records_rejected: int = 0
+    observations: int = 0
+
+    @property
+    def records_accepted(self) -> int:
+        return self.records_read - self.records_rejected
+
+
+@dataclass
+class BatchReport:
+    source: str
+    batch_date: date
+    files: list[FileReport] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def records_read(self) -> int:
+        return sum(f.records_read for f in self.files)
+
+    @property
+    def records_rejected(self) -> int:
+        return sum(f.records_rejected for f in self.files)
+
+    @property
+    def records_accepted(self) -> int:
+        return self.records_read - self.records_rejected
+
+    @property
+    def observations(self) -> int:
+        return sum(f.observations for f in self.files)
+
+
+def ingest_batch(
+    con: duckdb.DuckDBPyConnection, parser: SourceParser, landing_dir: Path, batch_date: date
+) -> BatchReport:
+    register(con)
+    report = BatchReport(parser.name, batch_date)
+    files = landing.batch_files(landing_dir, parser.name, batch_date, csv=parser.reads_csv)
+    slice_params = [parser.name, batch_date]
+    with transaction(con):
+        for table in SLICE_TABLES:
+            con.execute(f"delete from {table} where source = ? and batch_date = ?", slice_params)
+        for file in files:
+            report.files.append(_ingest_file(con, parser, file, batch_date, report.reasons))
+        con.execute(
+            "insert into audit.ingested_batches values (?, ?, ?, ?, ?, ?, ?, now())",
+            [*slice_params, len(files), report.records_read, report.records_accepted,
+             report.records_rejected, report.observations],
+        )
+    return report
+
+
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    parser: SourceParser,
+    file: landing.LandingFile,
+    batch_date: date,
+    reasons: Counter[str],
+) -> FileReport:
+    report = FileReport(
+        file.name, file.size, datetime.fromtimestamp(file.mtime_ns / 1e9).astimezone()
+    )
+    context = [parser.name, batch_date, file.name]
+    file_reasons: Counter[str] = Counter()
+    try:
+        if file.format is None:
+            raise reader.BadFile(f"{file.name!r} is not a file type this source reads")
+        for units in reader.read_units(file, MAX_DOCUMENT_BYTES):
+            if file.format == "document" and not document_is_json(con, units):
+                raise reader.BadFile("the file is not valid JSON")
+            _ingest_chunk(con, parser, units, context, report, file_reasons)
+    except reader.BadFile as bad:
+        for table in ("raw.observations", "quarantine.rejected_records"):
+            con.execute(
+                f"delete from {table} where source = ? and batch_date = ? and source_file = ?",
+                context,
+            )
+        con.execute(
+            "insert into quarantine.rejected_records values (?, ?, ?, null, null, 'bad_file', ?, ?, now())",
+            [*context, str(bad), _preview(file.path)],
+        )
+        report.status, report.records_read, report.records_rejected = "bad_file", 1, 1
+        report.observations = 0
+        file_reasons = Counter(bad_file=1)
+    reasons.update(file_reasons)
+    con.execute(
+        "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [*context, report.size_bytes, report.modified_at, report.status, report.records_read,
+         report.records_accepted, report.records_rejected, report.observations],
+    )
+    return report
+
+
+def _ingest_chunk(
+    con: duckdb.DuckDBPyConnection,
+    parser: SourceParser,
+    units: pa.Table,
+    context: list,
+    report: FileReport,
+    reasons: Counter[str],
+) -> None:
+    load_records(con, units, parser.unwrap, "chunk_records")
+    columns = parser.create_observations_view(con, "chunk_records", "chunk_observations")
+    con.execute(_CANDIDATES_SQL.format(channel=_default_channel(parser, columns)))
+    frame = (
+        con.sql(
+            "select record_id, result_key, message_key, raw_field, raw_value, raw_status, "
+            "channel, time_field, time_value, event_time from candidates"
+        )
+        .arrow()
+        .read_all()
+        .to_pandas(types_mapper=pd.ArrowDtype)
+    )
+    rejected = judge(frame, parser)
+    con.register("chunk_rejected", rejected.astype({"record_id": "int64"}))
+    con.execute(_QUARANTINE_SQL, context)
+    con.execute(_LOAD_SQL, [*context, parser.dedupe_by_status])
+
+    counts = con.sql(
+        "select count(*), count(*) filter (where error is not null) from chunk_records"
+    ).fetchone()
+    loaded = con.sql(
+        "select count(*) from candidates anti join chunk_rejected using (record_id)"
+    ).fetchone()
+    assert counts is not None and loaded is not None
+    report.records_read += counts[0]
+    report.records_rejected += counts[1] + len(rejected)
+    report.observations += loaded[0]
+    reasons["malformed"] += counts[1]
+    reasons.update(rejected["reason_code"].tolist())
+
+
+def _default_channel(parser: SourceParser, columns: list[str]) -> str:
+    if "channel" in columns:
+        return "o.channel"
+    channels = taxonomy.load().source_channels(parser.name)
+    if len(channels) != 1:
+        raise ValueError(f"{parser.name} maps to channels {channels}; its parser must read one")
+    return "'" + channels[0] + "'"
+
+
+_CANDIDATES_SQL = """
+create or replace temp table candidates as
+select
+    r.record_id,
+    o.result_key,
+    o.message_key,
+    o.raw_field,
+    o.raw_value,
+    lower(trim(o.raw_value)) as raw_status,
+    {channel} as channel,
+    o.time_field,
+    o.time_value,
+    o.event_time,
+    o.detail,
+    o.bounce_type,
+    o.engagement_id,
+    row_number() over (partition by r.record_id order by o.raw_field, o.result_key)::integer
+        as observation
+from chunk_records as r
+left join chunk_observations as o using (record_id)
+where r.error is null
+"""
+
+_QUARANTINE_SQL = """
+insert into quarantine.rejected_records
+select
+    $1, $2, $3, r.line_no, r.item,
+    coalesce(j.reason_code, 'malformed'),
+    coalesce(j.reason, r.error),
+    r.raw,
+    now()
+from chunk_records as r
+left join chunk_rejected as j using (record_id)
+where r.error is not null or j.record_id is not null
+order by r.record_id
+"""
+
+_LOAD_SQL = """
+insert into raw.observations
+select
+    $1, $2, $3, r.line_no, r.item, r.seq, c.observation,
+    c.channel, c.raw_field, c.raw_status, c.result_key, $4, c.message_key, c.event_time,
+    c.detail, c.bounce_type, c.engagement_id, now()
+from candidates as c
+join chunk_records as r using (record_id)
+anti join chunk_rejected as j using (record_id)
+"""
+
+
+def _preview(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(BAD_FILE_PREVIEW_BYTES + 1)
+    text = head[:BAD_FILE_PREVIEW_BYTES].decode("utf-8", "backslashreplace")
+    return text + (" …" if len(head) > BAD_FILE_PREVIEW_BYTES else "")

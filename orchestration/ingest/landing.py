@@ -1,0 +1,70 @@
+"""The landing tree: `<landing>/<source>/<batch_date>/<file>`. Names are never trusted."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+LINE_SUFFIXES = (".jsonl", ".ndjson")
+DOCUMENT_SUFFIXES = (".json",)
+CSV_SUFFIXES = (".csv",)
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    name: str  # the file name inside its batch folder
+    size: int
+    mtime_ns: int
+    format: str | None  # "lines", "document", "csv"; None = a type the pipeline does not read
+    gzip: bool
+
+    def fingerprint(self) -> str:
+        """A content hash, to tell a re-uploaded (changed) file from the one already loaded."""
+        digest = hashlib.sha256()
+        with self.path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+def batch_dir(landing_dir: Path, source: str, batch_date: date) -> Path:
+    return landing_dir / source / batch_date.isoformat()
+
+
+def batch_files(
+    landing_dir: Path, source: str, batch_date: date, *, csv: bool = False
+) -> list[LandingFile]:
+    """The regular files of one batch folder, by name. A missing folder is an empty batch."""
+    folder = batch_dir(landing_dir, source, batch_date)
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    files = []
+    for entry in entries:
+        info = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode):
+            continue  # folders, links and devices are not landed files
+        files.append(_describe(Path(entry.path), info, csv=csv))
+    return sorted(files, key=lambda f: f.name)
+
+
+def _describe(path: Path, info: os.stat_result, *, csv: bool) -> LandingFile:
+    name = path.name
+    lower = name.lower()
+    is_gzip = lower.endswith(".gz")
+    base = lower[:-3] if is_gzip else lower
+    if base.endswith(LINE_SUFFIXES):
+        fmt: str | None = "lines"
+    elif base.endswith(DOCUMENT_SUFFIXES):
+        fmt = "document"
+    elif csv and base.endswith(CSV_SUFFIXES):
+        fmt = "csv"
+    else:
+        fmt = None
+    return LandingFile(path, name, info.st_size, info.st_mtime_ns, fmt, is_gzip)

@@ -1,0 +1,94 @@
+"""Text units (lines, documents) → records, in DuckDB.
+
+A unit holding one JSON object is one record; a JSON array holds one record per element; blank
+units and empty arrays hold none. What cannot be a record (not JSON, not an object) stays a row
+with an `error`, so that it is quarantined as `malformed` with its position. A source may unwrap
+envelopes (SNS, webhook bodies, API pages) with its own SQL over the `elements` relation.
+
+Every relation here has the columns
+    line_no BIGINT, item VARCHAR, ord INTEGER[], raw VARCHAR, rec VARCHAR, error VARCHAR
+where `item` says where inside the line a record sits (e.g. `[2]`, `items[0]`), `ord` orders the
+records of a line, `raw` is the text quarantined for the record and `rec` the JSON object parsed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+ELEMENTS_SQL = """
+with units as (
+    select
+        line_no,
+        text,
+        case
+            when not utf8_ok then 'the line is not UTF-8 text'
+            when not json_valid(text) then 'the line is not valid JSON'
+        end as error
+    from units_chunk
+    where trim(text, chr(32) || chr(9) || chr(13) || chr(10)) <> ''
+),
+
+typed as (
+    select *, case when error is null then json_type(text) end as json_kind
+    from units
+)
+
+select
+    line_no,
+    null::varchar as item,
+    [0] as ord,
+    text as raw,
+    case when json_kind = 'OBJECT' then text end as rec,
+    coalesce(error, case when json_kind <> 'OBJECT' then 'the value is not a JSON object' end)
+        as error
+from typed
+where json_kind is distinct from 'ARRAY'
+
+union all
+
+select
+    line_no,
+    '[' || (position - 1) || ']' as item,
+    [position] as ord,
+    element as raw,
+    case when json_type(element) = 'OBJECT' then element end as rec,
+    case when json_type(element) <> 'OBJECT' then
+        'array element ' || (position - 1) || ' is not a JSON object' end as error
+from (
+    select
+        line_no,
+        unnest(json_extract(text, '$[*]'))::varchar as element,
+        unnest(range(1, json_array_length(text)::bigint + 1)) as position
+    from typed
+    where json_kind = 'ARRAY'
+)
+"""
+
+RECORDS_SQL = """
+select
+    row_number() over (order by line_no, ord) as record_id,
+    line_no,
+    item,
+    row_number() over (partition by line_no order by ord)::integer as seq,
+    raw,
+    rec,
+    error
+from ({unwrapped})
+"""
+
+
+def load_records(
+    con: duckdb.DuckDBPyConnection, units: pa.Table, unwrap_sql: str | None, table: str
+) -> None:
+    """Materialize the records of one chunk of units into the temp table `table`."""
+    con.register("units_chunk", units)
+    con.execute(f"create or replace temp view elements as {ELEMENTS_SQL}")
+    unwrapped = unwrap_sql or "select * from elements"
+    con.execute(f"create or replace temp table {table} as {RECORDS_SQL.format(unwrapped=unwrapped)}")
+    con.unregister("units_chunk")
+
+
+def document_is_json(con: duckdb.DuckDBPyConnection, units: pa.Table) -> bool:
+    con.register("document_chunk", units)
+    return bool(con.sql("select bool_and(json_valid(text)) from document_chunk").fetchone()[0])  # type: ignore[index]

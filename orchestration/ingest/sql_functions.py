@@ -1,0 +1,59 @@
+"""DuckDB macros shared by the parsers: JSON field access and provider time formats.
+
+Every time macro returns a TIMESTAMPTZ, or NULL when the value is not a valid instant (February 30,
+a number out of range, text in another format). The connection's TimeZone is UTC, so an ISO time
+without an offset is read as UTC.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# Instants from year 1 to year 9999, in seconds since the epoch.
+MIN_EPOCH_S = -62_135_596_800
+MAX_EPOCH_S = 253_402_300_799
+
+MACROS = f"""
+create or replace temp macro jtext(j) as
+    nullif(json_extract_string(j, '$'), '');
+
+create or replace temp macro jstring(j) as
+    case when json_type(j) = 'VARCHAR' then nullif(json_extract_string(j, '$'), '') end;
+
+create or replace temp macro epoch_seconds_time(seconds) as
+    case when seconds between {MIN_EPOCH_S} and {MAX_EPOCH_S}
+         then make_timestamp(cast(round(seconds * 1000000) as bigint))::timestamptz end;
+
+create or replace temp macro epoch_time(value, millis_above := NULL) as
+    epoch_seconds_time(
+        case when millis_above is not null
+                  and try_cast(trim(value) as decimal(38, 6)) > millis_above
+             then try_cast(trim(value) as decimal(38, 6)) / 1000
+             else try_cast(trim(value) as decimal(38, 6)) end);
+
+-- DuckDB's list-of-formats strptime rolls February 30 over to March 2: one format per call.
+create or replace temp macro rfc2822_zone(value) as
+    regexp_replace(trim(value), '\\s+(GMT|UTC|UT|Z)$', ' +0000');
+
+create or replace temp macro iso_time(value) as
+    case when regexp_full_match(trim(value), '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([T ].*)?')
+         then try_cast(trim(value) as timestamptz) end;
+
+create or replace temp macro rfc2822_time(value) as
+    coalesce(
+        try_strptime(rfc2822_zone(value), '%a, %d %b %Y %H:%M:%S %z'),
+        try_strptime(rfc2822_zone(value), '%d %b %Y %H:%M:%S %z'));
+
+create or replace temp macro present_or_none(observations) as
+    case when len(list_filter(observations, o -> o.raw_value is not null)) > 0
+         then list_filter(observations, o -> o.raw_value is not null)
+         else [null] end;
+
+create or replace temp macro key_of(parts) as
+    case when list_bool_and(list_transform(parts, p -> p is not null)) then to_json(parts)::varchar end;
+"""
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(MACROS)

@@ -1,0 +1,41 @@
+"""Dagster resources: the settings every asset shares, shown in the UI."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.settings import Settings
+
+
+class EngagementConfig(dg.ConfigurableResource):
+    """Where the landing tree and the warehouse are, and how days are reported."""
+
+    landing_dir: str
+    warehouse: str
+    timezone: str
+    dedupe_window_days: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngagementConfig:
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            warehouse=str(settings.warehouse),
+            timezone=settings.timezone,
+            dedupe_window_days=settings.dedupe_window_days,
+        )
+
+    @property
+    def landing_path(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse)
+
+
+def batch_dates(context: dg.AssetExecutionContext) -> list[date]:
+    """The batch dates (daily partitions) a run of an asset covers, oldest first."""
+    return [date.fromisoformat(key) for key in context.partition_keys]

@@ -1,0 +1,98 @@
+"""Environment → typed, validated settings. Read once; a bad value fails before anything is written."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_ROOT / "data"
+
+
+class ConfigError(ValueError):
+    """A setting from the environment is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    timezone: str
+    dedupe_window_days: int
+    partitions_start: date
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            landing_dir=_path(env, "ENGAGEMENT_LANDING_DIR", DATA_DIR / "landing"),
+            warehouse=_warehouse(env),
+            timezone=_timezone(env),
+            dedupe_window_days=_int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7),
+            partitions_start=_date(env, "ENGAGEMENT_PARTITIONS_START", date(2024, 1, 1)),
+        )
+
+    def require_landing_dir(self) -> Path:
+        if not self.landing_dir.is_dir():
+            raise ConfigError(
+                f"ENGAGEMENT_LANDING_DIR={self.landing_dir} is not a directory; "
+                "create it or point the variable at the landing tree"
+            )
+        return self.landing_dir
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name, "").strip()
+    path = Path(value).expanduser() if value else default
+    return path if path.is_absolute() else (Path.cwd() / path)
+
+
+def _warehouse(env: dict[str, str]) -> Path:
+    path = _path(env, "ENGAGEMENT_WAREHOUSE", DATA_DIR / "warehouse.duckdb")
+    if path.is_dir():
+        raise ConfigError(f"ENGAGEMENT_WAREHOUSE={path} is a directory; give the DuckDB file path")
+    if path.suffix != ".duckdb":
+        raise ConfigError(f"ENGAGEMENT_WAREHOUSE={path} must end in .duckdb")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir() or not os.access(parent, os.W_OK):
+                raise ConfigError(f"ENGAGEMENT_WAREHOUSE={path}: {parent} is not a writable folder")
+            break
+    return path
+
+
+def _timezone(env: dict[str, str]) -> str:
+    name = env.get("ENGAGEMENT_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"ENGAGEMENT_TIMEZONE={name!r} is not an IANA time zone name (e.g. UTC, Europe/Paris)"
+        ) from None
+    return name
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} is below the minimum of {minimum}")
+    return value
+
+
+def _date(env: dict[str, str], name: str, default: date) -> date:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from None

@@ -1,0 +1,32 @@
+"""The dbt project (dbt_project.yml at the repository root) and its manifest."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import PROJECT_ROOT
+
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))  # the virtualenv's, not PATH's
+
+dbt_project = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROJECT_ROOT / "dbt_project")
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than any dbt file."""
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_dbt_file(project.project_dir):
+        subprocess.run(
+            [DBT_EXECUTABLE, "parse", "--quiet",
+             "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir)],
+            check=True,
+        )
+    return manifest
+
+
+def _newest_dbt_file(root: Path) -> float:
+    paths = [root / "dbt_project.yml", *(root / "dbt_project").rglob("*")]
+    return max(p.stat().st_mtime for p in paths if p.is_file())

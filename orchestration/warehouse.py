@@ -1,0 +1,108 @@
+"""The DuckDB warehouse file: connections and the tables ingest writes (raw, quarantine, audit).
+
+dbt owns every other schema. Ingest replaces one (source, batch date) slice of these tables in a
+single transaction, so a reader sees either the old batch or the new one, never half of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+DDL = """
+create schema if not exists raw;
+create schema if not exists quarantine;
+create schema if not exists audit;
+
+create table if not exists raw.observations (
+    source varchar not null,
+    batch_date date not null,
+    source_file varchar not null,
+    position bigint not null,
+    item varchar,
+    seq integer not null,
+    observation integer not null,
+    channel varchar not null,
+    raw_field varchar not null,
+    raw_status varchar not null,
+    result_key varchar not null,
+    dedupe_by_status boolean not null,
+    message_key varchar not null,
+    event_time timestamptz not null,
+    detail varchar,
+    bounce_type varchar,
+    engagement_id varchar,
+    loaded_at timestamptz not null
+);
+
+create table if not exists quarantine.rejected_records (
+    source varchar not null,
+    batch_date date not null,
+    source_file varchar not null,
+    position bigint,
+    item varchar,
+    reason_code varchar not null,
+    reason varchar not null,
+    record varchar,
+    rejected_at timestamptz not null
+);
+
+create table if not exists audit.ingested_files (
+    source varchar not null,
+    batch_date date not null,
+    source_file varchar not null,
+    size_bytes bigint not null,
+    modified_at timestamptz not null,
+    status varchar not null,
+    records_read bigint not null,
+    records_accepted bigint not null,
+    records_rejected bigint not null,
+    observations bigint not null,
+    ingested_at timestamptz not null
+);
+
+create table if not exists audit.ingested_batches (
+    source varchar not null,
+    batch_date date not null,
+    files bigint not null,
+    records_read bigint not null,
+    records_accepted bigint not null,
+    records_rejected bigint not null,
+    observations bigint not null,
+    ingested_at timestamptz not null,
+    primary key (source, batch_date)
+);
+"""
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+@contextmanager
+def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection with the ingest tables in place."""
+    con = connect(path)
+    try:
+        con.execute(DDL)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
