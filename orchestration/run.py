@@ -13,15 +13,19 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.definitions import defs, everything
+from orchestration import definitions
+from orchestration.settings import Settings
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
-def run_batches(start: date, end: date, *, full_refresh: bool = False) -> bool:
+def run_batches(
+    start: date, end: date, *, full_refresh: bool = False, settings: Settings | None = None
+) -> bool:
     """Materialize every asset for batch dates start..end; print progress; True on success."""
-    job = defs.resolve_job_def(everything.name)
+    defs = definitions.build_definitions(settings) if settings else definitions.defs
+    job = defs.resolve_job_def(definitions.JOB_NAME)
     run_config = {
         "ops": {"engagement_dbt": {"config": {"full_refresh": full_refresh}}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},

@@ -1,4 +1,4 @@
-"""Environment → typed, validated settings. Read once; a bad value fails before anything is written."""
+"""Environment → typed, validated settings: a bad value fails before anything is written."""
 
 from __future__ import annotations
 

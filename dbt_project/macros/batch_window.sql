@@ -21,7 +21,23 @@
     cast('{{ value }}' as date)
 {%- endmacro %}
 
+{# Filters for incremental runs; a full build takes every batch. #}
 {% macro in_rebuilt_batches(column='batch_date') -%}
     {%- set window = batch_window() -%}
-    {{ column }} between {{ date_literal(window.rebuild_start) }} and {{ date_literal(window.rebuild_end) }}
+    {%- if is_incremental() -%}
+        {{ column }} between {{ date_literal(window.rebuild_start) }}
+        and {{ date_literal(window.rebuild_end) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro in_read_batches(column='batch_date') -%}
+    {%- set window = batch_window() -%}
+    {%- if is_incremental() -%}
+        {{ column }} between {{ date_literal(window.read_start) }}
+        and {{ date_literal(window.rebuild_end) }}
+    {%- else -%}
+        true
+    {%- endif -%}
 {%- endmacro %}

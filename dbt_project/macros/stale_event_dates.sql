@@ -22,10 +22,14 @@
 
 {# The event dates a run rebuilds: those of the results in its batches, and the stale ones. #}
 {% macro in_affected_event_dates() -%}
-    event_date in (
-        select event_date from {{ ref('fct_engagement_results') }}
-        where {{ in_rebuilt_batches() }}
-        union
-        select event_date from {{ stale_event_dates() }}
-    )
+    {%- if is_incremental() -%}
+        event_date in (
+            select event_date from {{ ref('fct_engagement_results') }}
+            where {{ in_rebuilt_batches() }}
+            union
+            select event_date from {{ stale_event_dates() }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
 {%- endmacro %}

@@ -13,7 +13,7 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from orchestration.generate.providers import BAD_KINDS, Record, bad, redelivered, render
@@ -74,9 +74,11 @@ def generate(out: Path, start: date, days: int, events_per_day: int, seed: int =
 
 
 def _day_records(rng, start, day, days, events_per_day, engagements):  # type: ignore[no-untyped-def]
-    midnight = datetime.combine(start + timedelta(days=day), time(), timezone.utc)
-    campaigns = {ch: [e for i, e in enumerate(engagements) if i % 3 != list(CHANNEL_MIX).index(ch)]
-                 for ch in CHANNEL_MIX}
+    midnight = datetime.combine(start + timedelta(days=day), time(), UTC)
+    campaigns = {
+        ch: [e for i, e in enumerate(engagements) if i % 3 != list(CHANNEL_MIX).index(ch)]
+        for ch in CHANNEL_MIX
+    }
     for _ in range(max(1, events_per_day // EVENTS_PER_MESSAGE)):
         channel = rng.choices(list(CHANNEL_MIX), list(CHANNEL_MIX.values()))[0]
         if rng.random() < NEAR_MIDNIGHT_SHARE:
@@ -103,7 +105,7 @@ def _add_bad_records(rng, by_batch, start, days):  # type: ignore[no-untyped-def
     for source in SOURCES:
         for batch in range(days):
             good = len(by_batch.get((source, batch), []))
-            day = datetime.combine(start + timedelta(days=batch), time(), timezone.utc)
+            day = datetime.combine(start + timedelta(days=batch), time(), UTC)
             for kind in BAD_KINDS:
                 for _ in range(max(1, round(good * BAD_SHARE_PER_KIND))):
                     record = bad(source, kind, batch, day, rng)
@@ -186,8 +188,11 @@ def _body_text(body: list[Record]) -> str:
 
 def _write_bad_files(rng, out, start, days, truth):  # type: ignore[no-untyped-def]
     """One broken file per source, in a random batch: nothing inside it counts."""
-    kinds = [("events.jsonl.gz", b'{"not": "gzip"}\n'), ("body.json", b'[{"event": "open",'),
-             ("export.txt", b"CallSid,Status\nCA1,completed\n")]
+    kinds = [
+        ("events.jsonl.gz", b'{"not": "gzip"}\n'),
+        ("body.json", b'[{"event": "open",'),
+        ("export.txt", b"CallSid,Status\nCA1,completed\n"),
+    ]
     for source in SOURCES:
         batch = rng.randrange(days)
         batch_date = start + timedelta(days=batch)
@@ -215,6 +220,14 @@ def _expected_results(placed, start, truth):  # type: ignore[no-untyped-def]
             if key in seen:
                 continue
             seen.add(key)
-            truth.results.append(ExpectedResult(record.source, channel, status, record.time_us,
-                                                record.message_key, record.engagement_id,
-                                                batch_date))
+            truth.results.append(
+                ExpectedResult(
+                    record.source,
+                    channel,
+                    status,
+                    record.time_us,
+                    record.message_key,
+                    record.engagement_id,
+                    batch_date,
+                )
+            )

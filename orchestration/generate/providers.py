@@ -12,12 +12,12 @@ import json
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 
 from orchestration.generate.world import Event
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @dataclass
@@ -54,8 +54,12 @@ def _event_id(rng: random.Random) -> str:
 
 
 def render(event: Event, batch: int, rng: random.Random) -> Record:
-    return {"twilio_voice": _voice, "twilio_messaging": _messaging, "sendgrid": _sendgrid,
-            "activity": _activity}[event.source](event, batch, rng)
+    return {
+        "twilio_voice": _voice,
+        "twilio_messaging": _messaging,
+        "sendgrid": _sendgrid,
+        "activity": _activity,
+    }[event.source](event, batch, rng)
 
 
 def _ms(t: datetime) -> datetime:
@@ -65,10 +69,16 @@ def _ms(t: datetime) -> datetime:
 def _voice(e: Event, batch: int, rng: random.Random) -> Record:
     t = e.time.replace(microsecond=0)
     received = _ms(e.time + e.delay + timedelta(milliseconds=rng.randint(50, 900)))
-    payload = {"AccountSid": "AC" + "1" * 32, "ApiVersion": "2010-04-01",
-               "Direction": "outbound-api", "From": "+15005550006", "To": "+15558675310",
-               "CallbackSource": "call-progress-events", **e.fields,
-               "received_at": received.isoformat(timespec="milliseconds")}
+    payload = {
+        "AccountSid": "AC" + "1" * 32,
+        "ApiVersion": "2010-04-01",
+        "Direction": "outbound-api",
+        "From": "+15005550006",
+        "To": "+15558675310",
+        "CallbackSource": "call-progress-events",
+        **e.fields,
+        "received_at": received.isoformat(timespec="milliseconds"),
+    }
     if rng.random() < 0.95:
         payload["Timestamp"] = format_datetime(t)
         time_us = _us(t)
@@ -77,29 +87,59 @@ def _voice(e: Event, batch: int, rng: random.Random) -> Record:
     if rng.random() < 0.1:
         payload["engagement_id"] = e.engagement_id
     payload = {k: v for k, v in payload.items() if v is not None}
-    return Record("twilio_voice", batch, payload, time_us, e.results, e.message_key, True,
-                  e.message_key, payload.get("engagement_id"))
+    return Record(
+        "twilio_voice",
+        batch,
+        payload,
+        time_us,
+        e.results,
+        e.message_key,
+        True,
+        e.message_key,
+        payload.get("engagement_id"),
+    )
 
 
 def _messaging(e: Event, batch: int, rng: random.Random) -> Record:
     received = _ms(e.time + e.delay + timedelta(milliseconds=rng.randint(50, 900)))
     status = e.fields["MessageStatus"]
-    payload = {"AccountSid": "AC" + "1" * 32, "ApiVersion": "2010-04-01", "From": "+15005550006",
-               "To": "+15558675310", "SmsSid": e.message_key, "SmsStatus": status, **e.fields,
-               "received_at": _iso(received, rng)}
+    payload = {
+        "AccountSid": "AC" + "1" * 32,
+        "ApiVersion": "2010-04-01",
+        "From": "+15005550006",
+        "To": "+15558675310",
+        "SmsSid": e.message_key,
+        "SmsStatus": status,
+        **e.fields,
+        "received_at": _iso(received, rng),
+    }
     if rng.random() < 0.1:
         payload["engagement_id"] = e.engagement_id
     payload = {k: v for k, v in payload.items() if v is not None}
-    return Record("twilio_messaging", batch, payload, _us(received), e.results, e.message_key,
-                  True, e.message_key, payload.get("engagement_id"))
+    return Record(
+        "twilio_messaging",
+        batch,
+        payload,
+        _us(received),
+        e.results,
+        e.message_key,
+        True,
+        e.message_key,
+        payload.get("engagement_id"),
+    )
 
 
 def _sendgrid(e: Event, batch: int, rng: random.Random) -> Record:
     seconds = int(e.time.timestamp())
-    payload: dict = {"email": "someone@example.com", "timestamp": seconds,
-                     "smtp-id": f"<{e.message_key[:20]}@ismtpd-042>",
-                     "category": ["reminder"], "sg_event_id": _event_id(rng), **e.fields,
-                     "engagement_id": e.engagement_id}
+    payload: dict = {
+        "email": "someone@example.com",
+        "timestamp": seconds,
+        "smtp-id": f"<{e.message_key[:20]}@ismtpd-042>",
+        "category": ["reminder"],
+        "sg_event_id": _event_id(rng),
+        **e.fields,
+        "engagement_id": e.engagement_id,
+    }
     roll = rng.random()
     if roll < 0.05:
         payload["timestamp"] = str(seconds)
@@ -111,20 +151,43 @@ def _sendgrid(e: Event, batch: int, rng: random.Random) -> Record:
     if rng.random() < 0.02:
         del payload["sg_message_id"]
         message_key = payload["smtp-id"]
-    return Record("sendgrid", batch, payload, seconds * 1_000_000, e.results,
-                  payload["sg_event_id"], False, message_key, e.engagement_id)
+    return Record(
+        "sendgrid",
+        batch,
+        payload,
+        seconds * 1_000_000,
+        e.results,
+        payload["sg_event_id"],
+        False,
+        message_key,
+        e.engagement_id,
+    )
 
 
 def _activity(e: Event, batch: int, rng: random.Random) -> Record:
     t = e.time.replace(microsecond=e.time.microsecond // 1000 * 1000)
     event_type = e.fields["event_type"]
-    payload = {"event_id": str(uuid.UUID(int=rng.getrandbits(128))), "occurred_at": _iso(t, rng),
-               "channel": e.fields["channel"],
-               "event_type": event_type.upper() if rng.random() < 0.03 else event_type,
-               "message_id": e.message_key, "engagement_id": e.engagement_id,
-               "contact_id": f"c-{rng.randint(1, 10**6)}", "attrs": {}}
-    return Record("activity", batch, payload, _us(t), e.results, payload["event_id"], False,
-                  e.message_key, e.engagement_id)
+    payload = {
+        "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+        "occurred_at": _iso(t, rng),
+        "channel": e.fields["channel"],
+        "event_type": event_type.upper() if rng.random() < 0.03 else event_type,
+        "message_id": e.message_key,
+        "engagement_id": e.engagement_id,
+        "contact_id": f"c-{rng.randint(1, 10**6)}",
+        "attrs": {},
+    }
+    return Record(
+        "activity",
+        batch,
+        payload,
+        _us(t),
+        e.results,
+        payload["event_id"],
+        False,
+        e.message_key,
+        e.engagement_id,
+    )
 
 
 def redelivered(record: Record, batch: int, rng: random.Random) -> Record:
@@ -137,12 +200,26 @@ def redelivered(record: Record, batch: int, rng: random.Random) -> Record:
         received = datetime.fromtimestamp(time_us / 1e6, UTC) + later
         payload["received_at"] = received.isoformat(timespec="milliseconds")
         time_us = _us(received)
-    return Record(record.source, batch, payload, time_us, record.results, record.dedupe_key,
-                  record.by_status, record.message_key, record.engagement_id)
+    return Record(
+        record.source,
+        batch,
+        payload,
+        time_us,
+        record.results,
+        record.dedupe_key,
+        record.by_status,
+        record.message_key,
+        record.engagement_id,
+    )
 
 
-BAD_KINDS = ("malformed", "missing_field", "bad_timestamp", "unknown_status",
-             "status_not_allowed_for_channel")
+BAD_KINDS = (
+    "malformed",
+    "missing_field",
+    "bad_timestamp",
+    "unknown_status",
+    "status_not_allowed_for_channel",
+)
 
 
 def bad(source: str, kind: str, batch: int, day: datetime, rng: random.Random) -> Record | None:
@@ -150,15 +227,29 @@ def bad(source: str, kind: str, batch: int, day: datetime, rng: random.Random) -
     t = day + timedelta(seconds=rng.randint(0, 86_399))
     sid = f"{rng.getrandbits(128):032x}"
     good = {
-        "twilio_voice": {"CallSid": "CA" + sid, "CallStatus": "ringing",
-                         "Timestamp": format_datetime(t)},
-        "twilio_messaging": {"MessageSid": "SM" + sid, "MessageStatus": "sent",
-                             "received_at": t.isoformat()},
-        "sendgrid": {"sg_event_id": _event_id(rng), "sg_message_id": sid, "event": "delivered",
-                     "timestamp": int(t.timestamp())},
-        "activity": {"event_id": str(uuid.UUID(int=rng.getrandbits(128))),
-                     "occurred_at": t.isoformat(), "channel": "voice", "event_type": "dial",
-                     "message_id": "CA" + sid},
+        "twilio_voice": {
+            "CallSid": "CA" + sid,
+            "CallStatus": "ringing",
+            "Timestamp": format_datetime(t),
+        },
+        "twilio_messaging": {
+            "MessageSid": "SM" + sid,
+            "MessageStatus": "sent",
+            "received_at": t.isoformat(),
+        },
+        "sendgrid": {
+            "sg_event_id": _event_id(rng),
+            "sg_message_id": sid,
+            "event": "delivered",
+            "timestamp": int(t.timestamp()),
+        },
+        "activity": {
+            "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "occurred_at": t.isoformat(),
+            "channel": "voice",
+            "event_type": "dial",
+            "message_id": "CA" + sid,
+        },
     }[source]
     key, status, time_field = {
         "twilio_voice": ("CallSid", "CallStatus", "Timestamp"),
@@ -186,12 +277,22 @@ def bad(source: str, kind: str, batch: int, day: datetime, rng: random.Random) -
             "activity": "2026-02-30T08:00:00+01:00",
         }[source]
     elif kind == "unknown_status":
-        payload[status] = {"twilio_voice": "no_answer", "twilio_messaging": "deliverd",  # type: ignore[index]
-                           "sendgrid": "bounced", "activity": "teleported"}[source]
+        payload[status] = {
+            "twilio_voice": "no_answer",
+            "twilio_messaging": "deliverd",  # type: ignore[index]
+            "sendgrid": "bounced",
+            "activity": "teleported",
+        }[source]
     elif kind == "status_not_allowed_for_channel":
         if source != "activity":
             return None
-        payload.update(rng.choice([{"channel": "text", "event_type": "open"},  # type: ignore[union-attr]
-                                   {"channel": "fax", "event_type": "sent"},
-                                   {"channel": "email", "event_type": "dial"}]))
+        payload.update(
+            rng.choice(
+                [
+                    {"channel": "text", "event_type": "open"},  # type: ignore[union-attr]
+                    {"channel": "fax", "event_type": "sent"},
+                    {"channel": "email", "event_type": "dial"},
+                ]
+            )
+        )
     return Record(source, batch, payload, None, [], None, False, None, None, reason=kind)

@@ -1,6 +1,5 @@
 """One partitioned ingest asset per provider parser (a factory, not one copy per source)."""
 
-
 from collections import Counter
 
 import dagster as dg
@@ -120,8 +119,7 @@ def _metadata(reports: list[batch.BatchReport], preview: str) -> dict:
         "quarantine_rate": dg.MetadataValue.float(rejected / read if read else 0.0),
         "results_loaded_to_raw": sum(r.observations for r in reports),
         "top_quarantine_reasons": dg.MetadataValue.md(
-            "\n".join(f"- `{code}`: {n}" for code, n in reasons.most_common() if n)
-            or "None."
+            "\n".join(f"- `{code}`: {n}" for code, n in reasons.most_common() if n) or "None."
         ),
         "quarantine_preview": dg.MetadataValue.md(preview),
     }

@@ -88,8 +88,14 @@ def ingest_batch(
             report.files.append(_ingest_file(con, parser, file, batch_date, report.reasons))
         con.execute(
             "insert into audit.ingested_batches values (?, ?, ?, ?, ?, ?, ?, now())",
-            [*slice_params, len(files), report.records_read, report.records_accepted,
-             report.records_rejected, report.observations],
+            [
+                *slice_params,
+                len(files),
+                report.records_read,
+                report.records_accepted,
+                report.records_rejected,
+                report.observations,
+            ],
         )
     return report
 
@@ -120,7 +126,8 @@ def _ingest_file(
                 context,
             )
         con.execute(
-            "insert into quarantine.rejected_records values (?, ?, ?, null, null, 'bad_file', ?, ?, now())",
+            "insert into quarantine.rejected_records "
+            "values (?, ?, ?, null, null, 'bad_file', ?, ?, now())",
             [*context, str(bad), _preview(file.path)],
         )
         report.status, report.records_read, report.records_rejected = "bad_file", 1, 1
@@ -129,8 +136,16 @@ def _ingest_file(
     reasons.update(file_reasons)
     con.execute(
         "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [*context, report.size_bytes, report.modified_at, report.status, report.records_read,
-         report.records_accepted, report.records_rejected, report.observations],
+        [
+            *context,
+            report.size_bytes,
+            report.modified_at,
+            report.status,
+            report.records_read,
+            report.records_accepted,
+            report.records_rejected,
+            report.observations,
+        ],
     )
     return report
 

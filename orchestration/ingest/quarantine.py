@@ -32,7 +32,9 @@ def judge(frame: pd.DataFrame, parser: SourceParser) -> pd.DataFrame:
     else:
         return pd.DataFrame(columns=REJECTION_COLUMNS)
     if cases["index"].isna().any():
-        raise RuntimeError(f"{parser.name}: the observation frame does not fit its schema:\n{cases}")
+        raise RuntimeError(
+            f"{parser.name}: the observation frame does not fit its schema:\n{cases}"
+        )
     failed = frame.loc[cases["index"].astype("int64")].reset_index(drop=True)
     failed["reason_code"] = cases["check"].to_numpy()
     failed["column"] = cases["column"].to_numpy()

@@ -19,9 +19,7 @@ from orchestration.ingest.landing import LandingFile
 
 BLOCK_BYTES = 32 << 20
 BOM = b"\xef\xbb\xbf"
-UNITS_SCHEMA = pa.schema(
-    [("line_no", pa.int64()), ("text", pa.string()), ("utf8_ok", pa.bool_())]
-)
+UNITS_SCHEMA = pa.schema([("line_no", pa.int64()), ("text", pa.string()), ("utf8_ok", pa.bool_())])
 
 
 class BadFile(Exception):

@@ -85,7 +85,9 @@ def load_records(
     con.register("units_chunk", units)
     con.execute(f"create or replace temp view elements as {ELEMENTS_SQL}")
     unwrapped = unwrap_sql or "select * from elements"
-    con.execute(f"create or replace temp table {table} as {RECORDS_SQL.format(unwrapped=unwrapped)}")
+    con.execute(
+        f"create or replace temp table {table} as {RECORDS_SQL.format(unwrapped=unwrapped)}"
+    )
     con.unregister("units_chunk")
 
 

@@ -66,7 +66,9 @@ def observation_schema(source: str) -> pa.DataFrameSchema:
 def result_schema() -> pa.DataFrameSchema:
     """Canonical results: every (channel, status) is in the taxonomy; counts are whole and sane."""
     tax = taxonomy.load()
-    pairs = {f"{channel}{SEP}{status}" for channel in tax.channels for status in tax.statuses[channel]}
+    pairs = {
+        f"{channel}{SEP}{status}" for channel in tax.channels for status in tax.statuses[channel]
+    }
 
     def in_taxonomy(frame: pd.DataFrame) -> pd.Series:
         return _joined(frame, "channel", "status").isin(pairs).fillna(False)
@@ -75,7 +77,9 @@ def result_schema() -> pa.DataFrameSchema:
         name="canonical results",
         columns={
             "event_date": pa.Column(nullable=False),
-            "channel": pa.Column(str, pa.Check.isin(list(tax.channels)), nullable=False, coerce=True),
+            "channel": pa.Column(
+                str, pa.Check.isin(list(tax.channels)), nullable=False, coerce=True
+            ),
             "status": pa.Column(str, nullable=False, coerce=True),
         },
         checks=[pa.Check(in_taxonomy, name="status_allowed_for_channel")],

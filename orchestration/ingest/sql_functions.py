@@ -50,7 +50,8 @@ create or replace temp macro present_or_none(observations) as
          else [null] end;
 
 create or replace temp macro key_of(parts) as
-    case when list_bool_and(list_transform(parts, p -> p is not null)) then to_json(parts)::varchar end;
+    case when list_bool_and(list_transform(parts, p -> p is not null))
+         then to_json(parts)::varchar end;
 """
 
 

@@ -1,7 +1,7 @@
 """The dbt models as Dagster assets: one `dbt build` per run, for the run's batch window."""
 
-
 import importlib.metadata
+import shutil
 from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
@@ -31,11 +31,15 @@ def dbt_models(
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
     )
-    def engagement_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    def engagement_dbt(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig
+    ):
         window = context.partition_time_window
         batches = (date.fromisoformat(window.start.date().isoformat()), window.end.date())
         args = dbt_build_args(batches, full_refresh=config.full_refresh)
-        yield from dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
+        shutil.rmtree(invocation.target_path, ignore_errors=True)  # one folder per run otherwise
 
     return engagement_dbt
 

@@ -20,8 +20,15 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_dbt_file(project.project_dir):
         subprocess.run(
-            [DBT_EXECUTABLE, "parse", "--quiet",
-             "--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir)],
+            [
+                DBT_EXECUTABLE,
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+            ],
             check=True,
         )
     return manifest

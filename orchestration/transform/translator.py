@@ -32,7 +32,9 @@ class EngagementTranslator(DagsterDbtTranslator):
         ]
         if not ingest_sources:
             return spec.replace_attributes(owners=OWNERS)
-        source_keys = {self.get_asset_key(self.get_resource_props(manifest, u)) for u in ingest_sources}
+        source_keys = {
+            self.get_asset_key(self.get_resource_props(manifest, u)) for u in ingest_sources
+        }
         deps = [dep for dep in spec.deps if dep.asset_key not in source_keys]
         deps += [dg.AssetDep(key) for key in self.ingest_keys]
         return spec.replace_attributes(deps=deps, owners=OWNERS)

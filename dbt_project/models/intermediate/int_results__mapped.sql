@@ -33,7 +33,7 @@ mapped as (
             observations.source = mapping.source
             and observations.channel = mapping.channel
             and observations.raw_field = mapping.raw_field
-            and (mapping.raw_value = observations.raw_status or mapping.raw_value = '*')
+            and (observations.raw_status = mapping.raw_value or mapping.raw_value = '*')
 )
 
 select

@@ -24,7 +24,5 @@ select
     count(*) as result_count,
     count(distinct message_key) as unique_count
 from {{ ref('fct_engagement_results') }}
-{% if is_incremental() -%}
-    where {{ in_affected_event_dates() }}
-{%- endif %}
+where {{ in_affected_event_dates() }}
 group by event_date, channel, status

@@ -24,12 +24,7 @@ with
 candidates as (
     select *
     from {{ ref('int_results__mapped') }}
-    where
-        status is not null
-        {% if is_incremental() -%}
-            and batch_date between {{ date_literal(window.read_start) }}
-            and {{ date_literal(window.rebuild_end) }}
-        {%- endif %}
+    where status is not null and {{ in_read_batches() }}
 ),
 
 ordered as (
@@ -67,6 +62,4 @@ where
         previous_batch_date is null
         or previous_batch_date < {{ dbt.dateadd('day', -window.days, 'batch_date') }}
     )
-    {% if is_incremental() -%}
-        and {{ in_rebuilt_batches() }}
-    {%- endif %}
+    and {{ in_rebuilt_batches() }}

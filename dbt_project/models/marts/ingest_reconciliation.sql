@@ -16,13 +16,12 @@
     )
 }}
 
-{%- set window = batch_window() %}
 
 with
 
 batches as (
     select * from {{ ref('stg_ingest_audit__batches') }}
-    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+    where {{ in_rebuilt_batches() }}
 ),
 
 quarantined as (
@@ -31,21 +30,18 @@ quarantined as (
         batch_date,
         count(*) as quarantined
     from {{ ref('stg_quarantine__rejected_records') }}
-    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+    where {{ in_rebuilt_batches() }}
     group by source, batch_date
 ),
 
 observations as (
     select * from {{ ref('int_results__mapped') }}
-    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+    where {{ in_rebuilt_batches() }}
 ),
 
 kept as (
     select * from {{ ref('fct_engagement_results') }}
-    {% if is_incremental() -%}
-        where batch_date between {{ date_literal(window.read_start) }}
-        and {{ date_literal(window.rebuild_end) }}
-    {%- endif %}
+    where {{ in_read_batches() }}
 ),
 
 kept_keys as (
@@ -91,7 +87,7 @@ kept_per_batch as (
         batch_date,
         count(*) as kept_rows
     from kept
-    {% if is_incremental() -%} where {{ in_rebuilt_batches() }} {%- endif %}
+    where {{ in_rebuilt_batches() }}
     group by source, batch_date
 ),
 

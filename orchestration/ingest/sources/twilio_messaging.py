@@ -15,7 +15,11 @@ PARSER = SourceParser(
         "received_at": "$.received_at",
     },
     string_fields={"engagement_id": "$.engagement_id"},
-    required={"result_key": "MessageSid", "message_key": "MessageSid", "raw_value": "MessageStatus"},
+    required={
+        "result_key": "MessageSid",
+        "message_key": "MessageSid",
+        "raw_value": "MessageStatus",
+    },
     dedupe_by_status=True,
     select="""
         select

@@ -18,7 +18,11 @@ PARSER = SourceParser(
         "received_at": "$.received_at",
     },
     string_fields={"engagement_id": "$.engagement_id"},
-    required={"result_key": "CallSid", "message_key": "CallSid", "raw_value": "CallStatus or AnsweredBy"},
+    required={
+        "result_key": "CallSid",
+        "message_key": "CallSid",
+        "raw_value": "CallStatus or AnsweredBy",
+    },
     dedupe_by_status=True,
     select="""
         select

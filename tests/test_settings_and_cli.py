@@ -1,0 +1,109 @@
+"""Configuration from the environment: defaults under data/, clear errors before any write."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from orchestration.settings import DATA_DIR, PROJECT_ROOT, ConfigError, Settings
+from orchestration.transform.args import dbt_build_args
+
+
+def test_defaults_live_under_data():
+    settings = Settings.from_env({})
+    assert settings.landing_dir == DATA_DIR / "landing"
+    assert settings.warehouse == DATA_DIR / "warehouse.duckdb"
+    assert settings.timezone == "UTC"
+    assert settings.dedupe_window_days == 7
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ENGAGEMENT_TIMEZONE": "Mars/Olympus"}, "IANA time zone"),
+        ({"ENGAGEMENT_WAREHOUSE": "/tmp"}, "is a directory"),
+        ({"ENGAGEMENT_WAREHOUSE": "/tmp/warehouse.db"}, "must end in .duckdb"),
+        ({"ENGAGEMENT_DEDUPE_WINDOW_DAYS": "3"}, "minimum of 7"),
+        ({"ENGAGEMENT_DEDUPE_WINDOW_DAYS": "week"}, "whole number"),
+    ],
+)
+def test_bad_values_are_clear_errors(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_the_cli_refuses_a_bad_time_zone_before_writing_anything(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    warehouse = tmp_path / "w.duckdb"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "run",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+        ],
+        env={
+            "ENGAGEMENT_TIMEZONE": "Not/AZone",
+            "ENGAGEMENT_LANDING_DIR": str(landing),
+            "ENGAGEMENT_WAREHOUSE": str(warehouse),
+            "DAGSTER_HOME": str(tmp_path / "dh"),
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "ENGAGEMENT_TIMEZONE='Not/AZone' is not an IANA time zone" in result.stderr
+    assert not warehouse.exists() and not (tmp_path / "dh").exists()
+
+
+def test_the_cli_refuses_a_reversed_range_and_a_missing_landing_dir(tmp_path):
+    base = {
+        "ENGAGEMENT_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "PATH": "/usr/bin:/bin",
+        "ENGAGEMENT_LANDING_DIR": str(tmp_path / "nowhere"),
+    }
+    run = [sys.executable, "-m", "orchestration.cli", "run"]
+    missing = subprocess.run(
+        [*run, "--from", "2026-11-01", "--to", "2026-11-02"],
+        env=base,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "is not a directory" in missing.stderr
+    (tmp_path / "nowhere").mkdir()
+    reversed_ = subprocess.run(
+        [*run, "--from", "2026-11-02", "--to", "2026-11-01"],
+        env=base,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+    )
+    assert reversed_.returncode == 2 and "is before --from" in reversed_.stderr
+
+
+def test_dbt_args_pass_the_partition_window_as_inclusive_batch_dates():
+    from datetime import date
+
+    assert dbt_build_args((date(2026, 11, 1), date(2026, 11, 8))) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        '{"min_batch_date": "2026-11-01", "max_batch_date": "2026-11-07"}',
+    ]
+    assert dbt_build_args(None, full_refresh=True)[-1] == "--full-refresh"
+    with pytest.raises(ValueError, match="empty batch window"):
+        dbt_build_args((date(2026, 11, 2), date(2026, 11, 2)))
