@@ -38,7 +38,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
+	ENGAGEMENT_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 test: lint
 	$(BIN)/pytest
