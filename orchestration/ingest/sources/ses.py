@@ -101,10 +101,8 @@ PARSER = SourceParser(
                     when 'reject' then recipients_of(destinations)
                     when 'rendering failure' then recipients_of(destinations)
                     when 'delivery' then recipients_of(try_cast(json(delivered) as varchar[]))
-                    when 'bounce' then recipients_of(list_transform(
-                        try_cast(json(bounced) as json[]), lambda r: json_extract_string(r, '$.emailAddress')))
-                    when 'complaint' then recipients_of(list_transform(
-                        try_cast(json(complained) as json[]), lambda r: json_extract_string(r, '$.emailAddress')))
+                    when 'bounce' then recipients_of(addresses_of(bounced))
+                    when 'complaint' then recipients_of(addresses_of(complained))
                     when 'open' then [if(len(destinations) = 1, destinations[1], '')]
                     when 'click' then [if(len(destinations) = 1, destinations[1], '')]
                     else ['']
