@@ -54,7 +54,7 @@ create or replace temp macro recipients_of(recipients) as
          then list_filter(recipients, lambda r: coalesce(r, '') <> '')
          else [null::varchar] end;
 
--- SES recipient objects ([{"emailAddress": ...}, ...]) → their addresses.
+-- SES recipient objects (a JSON array of {{"emailAddress": ...}}) → their addresses.
 create or replace temp macro addresses_of(recipients) as
     list_transform(try_cast(json(recipients) as json[]),
                    lambda r: json_extract_string(r, '$.emailAddress'));
