@@ -6,6 +6,7 @@ These run the ingest step alone (DuckDB + pandera, no dbt) on files written by t
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import date
 
 import pytest
@@ -40,30 +41,62 @@ GOOD = {
         "event_type": "dial",
         "message_id": "CA1",
     },
+    "ses": {
+        "eventType": "Open",
+        "mail": {
+            "messageId": "m1",
+            "timestamp": "2026-11-01T09:00:00Z",
+            "destination": ["a@example.org"],
+        },
+        "open": {"timestamp": "2026-11-01T10:00:00.250Z"},
+    },
+    "mailgun": {
+        "id": "mg1",
+        "event": "opened",
+        "timestamp": 1793527200.5,
+        "message": {"headers": {"message-id": "m1@mg.example.com"}},
+    },
+    "twilio_export": {
+        "sid": "CA1",
+        "status": "completed",
+        "end_time": "Sun, 01 Nov 2026 10:00:00 +0000",
+    },
 }
 KEY = {
     "twilio_voice": "CallSid",
     "twilio_messaging": "MessageSid",
     "sendgrid": "sg_event_id",
     "activity": "event_id",
+    "ses": "mail.messageId",
+    "mailgun": "id",
+    "twilio_export": "sid",
 }
 STATUS = {
     "twilio_voice": "CallStatus",
     "twilio_messaging": "MessageStatus",
     "sendgrid": "event",
     "activity": "event_type",
+    "ses": "eventType",
+    "mailgun": "event",
+    "twilio_export": "status",
 }
 TIME = {
     "twilio_voice": "Timestamp",
     "twilio_messaging": "received_at",
     "sendgrid": "timestamp",
     "activity": "occurred_at",
+    "ses": "open.timestamp",
+    "mailgun": "timestamp",
+    "twilio_export": "end_time",
 }
 BAD_TIME = {
     "twilio_voice": "Mon, 30 Feb 2026 10:00:00 +0000",
     "twilio_messaging": "2026-11-31T10:00:00Z",
     "sendgrid": "soon",
     "activity": "2026-02-30T08:00:00+01:00",
+    "ses": "2026-02-30T10:00:00Z",
+    "mailgun": "later",
+    "twilio_export": "2022-02-30 17:23:13.000000 UTC",
 }
 
 
@@ -82,13 +115,25 @@ def ingest(env: Environment, source: str) -> tuple[list[tuple], list[tuple]]:
 
 
 def with_(source: str, **changes) -> dict:
-    record = dict(GOOD[source])
-    for field, value in changes.items():
+    """The good record of `source` with fields (dotted paths) changed; ... removes a field."""
+    record = json.loads(json.dumps(GOOD[source]))
+    for path, value in changes.items():
+        *parents, field = path.split(".")
+        target = record
+        for parent in parents:
+            target = target[parent]
         if value is ...:
-            record.pop(field)
+            target.pop(field)
         else:
-            record[field] = value
+            target[field] = value
     return record
+
+
+def status_of(source: str) -> str:
+    record = GOOD[source]
+    for part in STATUS[source].split("."):
+        record = record[part]
+    return str(record)
 
 
 @pytest.mark.parametrize("source", sorted(GOOD))
@@ -109,7 +154,7 @@ def test_each_bad_record_is_quarantined_with_its_reason_and_the_rest_loads(env, 
             with_(source, **{time: BAD_TIME[source]}),  # 8 impossible time
             with_(source, **{status: "no_such_value"}),  # 9 unknown status
             "",  # 10 blank: not a record
-            with_(source, **{status: "  " + str(GOOD[source][status]).upper() + " "}),  # 11 loads
+            with_(source, **{status: "  " + status_of(source).upper() + " "}),  # 11 loads
         ],
     )
     raw, rejected = ingest(env, source)
@@ -196,3 +241,88 @@ def test_broken_files_are_one_bad_file_row_each_and_the_others_load(env):
 def test_a_missing_batch_folder_is_an_empty_batch(env):
     raw, rejected = ingest(env, "sendgrid")
     assert (raw, rejected) == ([], [])
+
+
+def test_ses_opens_sns_envelopes_fans_out_per_recipient_and_rejects_broken_messages(env):
+    bounce = {
+        "eventType": "Bounce",
+        "mail": {
+            "messageId": "m2",
+            "timestamp": "2026-11-01T09:00:00Z",
+            "destination": ["a@example.org", "b@example.org"],
+        },
+        "bounce": {
+            "bounceType": "Permanent",
+            "bounceSubType": "General",
+            "timestamp": "2026-11-01T09:01:00Z",
+            "bouncedRecipients": [
+                {"emailAddress": "a@example.org"},
+                {"emailAddress": "b@example.org"},
+            ],
+        },
+    }
+    no_recipients = json.loads(json.dumps(bounce))
+    no_recipients["bounce"]["bouncedRecipients"] = []
+    env.write(
+        "ses",
+        BATCH,
+        "sns.jsonl",
+        [
+            {"Type": "Notification", "Message": json.dumps(bounce)},  # 1: two results
+            {"Type": "Notification", "Message": "{not json"},  # 2: malformed
+            {"Type": "SubscriptionConfirmation", "Message": "confirm"},  # 3: not a record
+            {"Type": "Notification", "Message": "[1]"},  # 4: malformed
+            no_recipients,  # 5: no one bounced
+        ],
+    )
+    raw, rejected = ingest(env, "ses")
+    assert raw == [(1, "bounce"), (1, "bounce")]
+    assert [(p, code) for _, p, code, _ in rejected] == [
+        (2, "malformed"),
+        (4, "malformed"),
+        (5, "missing_field"),
+    ]
+    assert "SNS Message is not JSON" in rejected[0][3]
+
+
+def test_mailgun_pages_webhooks_and_severity(env):
+    event = GOOD["mailgun"]
+    page = {
+        "items": [event, 7, with_("mailgun", id="mg2", event="failed", severity="temporary")],
+        "paging": {},
+    }
+    folder = env.landing / "mailgun" / BATCH
+    folder.mkdir(parents=True)
+    (folder / "page.json").write_text(json.dumps(page))
+    (folder / "empty-page.json").write_text('{"items": [], "paging": {}}')
+    env.write(
+        "mailgun",
+        BATCH,
+        "webhooks.jsonl",
+        [
+            {"signature": {}, "event-data": with_("mailgun", id="mg3", event="delivered")},
+            {"signature": {}, "event-data": "not an object"},
+            with_("mailgun", id="mg4", event="failed"),  # no severity: no status at all
+        ],
+    )
+    raw, rejected = ingest(env, "mailgun")
+    assert sorted(status for _, status in raw) == ["delivered", "failed/temporary", "opened"]
+    assert [(f, p, code) for f, p, code, _ in rejected] == [
+        ("page.json", 1, "malformed"),
+        ("webhooks.jsonl", 2, "malformed"),
+        ("webhooks.jsonl", 3, "missing_field"),
+    ]
+
+
+def test_a_sendgrid_body_that_is_not_an_array_of_objects(env):
+    folder = env.landing / "sendgrid" / BATCH
+    folder.mkdir(parents=True)
+    (folder / "a.json").write_text('"a string body"')
+    (folder / "b.json").write_text(json.dumps(GOOD["sendgrid"]))  # a bare event is one record
+    (folder / "c.json").write_text(json.dumps([GOOD["sendgrid"] | {"sg_event_id": "x"}, [1]]))
+    raw, rejected = ingest(env, "sendgrid")
+    assert raw == [(1, "open"), (1, "open")]
+    assert [(f, p, code) for f, p, code, _ in rejected] == [
+        ("a.json", 1, "malformed"),
+        ("c.json", 1, "malformed"),
+    ]

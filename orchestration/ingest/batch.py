@@ -78,6 +78,8 @@ def ingest_batch(
     con: duckdb.DuckDBPyConnection, parser: SourceParser, landing_dir: Path, batch_date: date
 ) -> BatchReport:
     register(con)
+    if parser.macros:
+        con.execute(parser.macros)
     report = BatchReport(parser.name, batch_date)
     files = landing.batch_files(landing_dir, parser.name, batch_date, csv=parser.reads_csv)
     slice_params = [parser.name, batch_date]

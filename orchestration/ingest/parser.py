@@ -51,6 +51,7 @@ class SourceParser:
     dedupe_by_status: bool  # is the canonical status part of the result's dedupe key?
     string_fields: dict[str, str] = field(default_factory=dict)  # read only when a JSON string
     unwrap: str | None = None  # SQL over `elements` that opens envelopes
+    macros: str = ""  # DuckDB temp macros the parser's SQL uses
     reads_csv: bool = False
 
     def create_observations_view(

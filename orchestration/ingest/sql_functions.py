@@ -49,26 +49,6 @@ create or replace temp macro present_or_none(observations) as
          then list_filter(observations, lambda o: o.raw_value is not null)
          else [null] end;
 
-create or replace temp macro recipients_of(recipients) as
-    case when len(list_filter(recipients, lambda r: coalesce(r, '') <> '')) > 0
-         then list_filter(recipients, lambda r: coalesce(r, '') <> '')
-         else [null::varchar] end;
-
--- SES recipient objects (a JSON array of {{"emailAddress": ...}}) → their addresses.
-create or replace temp macro addresses_of(recipients) as
-    list_transform(try_cast(json(recipients) as json[]),
-                   lambda r: json_extract_string(r, '$.emailAddress'));
-
-create or replace temp macro is_sns_envelope(rec) as
-    json_exists(rec, '$.Type')
-    and not json_exists(rec, '$.eventType')
-    and not json_exists(rec, '$.notificationType');
-
--- Mailgun user-variables: an object, or a string that may hold one (else no engagement).
-create or replace temp macro engagement_from_variables(variables) as
-    case when json_valid(variables) and json_type(variables) = 'OBJECT'
-         then jstring(json_extract(variables, '$.engagement_id')) end;
-
 create or replace temp macro key_of(parts) as
     case when list_bool_and(list_transform(parts, lambda p: p is not null))
          then to_json(parts)::varchar end;

@@ -8,6 +8,13 @@ within a day, so the dedupe key is (`id`, `timestamp`).
 
 from orchestration.ingest.parser import SourceParser
 
+MACROS = """
+-- Mailgun user-variables: an object, or a string that may hold one (else no engagement).
+create or replace temp macro engagement_from_variables(variables) as
+    case when json_valid(variables) and json_type(variables) = 'OBJECT'
+         then jstring(json_extract(variables, '$.engagement_id')) end;
+"""
+
 UNWRAP = """
 select * from elements
 where error is not null or not (json_exists(rec, '$."event-data"') or json_exists(rec, '$.items'))
@@ -57,6 +64,7 @@ where error is null and json_exists(rec, '$.items')
 
 PARSER = SourceParser(
     name="mailgun",
+    macros=MACROS,
     unwrap=UNWRAP,
     fields={
         "id": "$.id",

@@ -10,6 +10,23 @@ Event time is the event object's own `timestamp`, else `mail.timestamp`.
 
 from orchestration.ingest.parser import SourceParser
 
+MACROS = """
+create or replace temp macro recipients_of(recipients) as
+    case when len(list_filter(recipients, lambda r: coalesce(r, '') <> '')) > 0
+         then list_filter(recipients, lambda r: coalesce(r, '') <> '')
+         else [null::varchar] end;
+
+-- SES recipient objects (a JSON array of {"emailAddress": ...}) → their addresses.
+create or replace temp macro addresses_of(recipients) as
+    list_transform(try_cast(json(recipients) as json[]),
+                   lambda r: json_extract_string(r, '$.emailAddress'));
+
+create or replace temp macro is_sns_envelope(rec) as
+    json_exists(rec, '$.Type')
+    and not json_exists(rec, '$.eventType')
+    and not json_exists(rec, '$.notificationType');
+"""
+
 UNWRAP = """
 select * from elements
 where error is not null or not is_sns_envelope(rec)
@@ -37,6 +54,7 @@ where json_extract_string(rec, '$.Type') = 'Notification'
 
 PARSER = SourceParser(
     name="ses",
+    macros=MACROS,
     unwrap=UNWRAP,
     fields={
         "event_type": "$.eventType",
