@@ -31,7 +31,7 @@ target/manifest.json: $(BIN)/engagement dbt_project.yml $(shell find dbt_project
 
 demo: setup
 	rm -rf data/landing
-	$(BIN)/engagement generate --out data/landing --start $(DEMO_START) --days $(DEMO_DAYS)
+	$(BIN)/engagement generate --out data/landing --start $(DEMO_START) --days $(DEMO_DAYS) --events-per-day 40000
 	$(BIN)/engagement run --from $(DEMO_START) --to $(DEMO_END)
 	$(BIN)/engagement counts
 

@@ -31,6 +31,7 @@ create table if not exists raw.observations (
     result_key varchar not null,
     dedupe_by_status boolean not null,
     message_key varchar not null,
+    attribution_key varchar not null,
     event_time timestamptz not null,
     detail varchar,
     bounce_type varchar,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orchestration.generate import Truth, generate
+from orchestration.ingest.sources import all_parsers
 from tests.conftest import Environment, fingerprints
 
 START = date(2026, 11, 1)
@@ -39,6 +40,22 @@ def actual_daily_counts(env: Environment) -> dict[tuple, tuple[int, int]]:
     return {(d, c, s): (n, u) for d, c, s, n, u in rows}
 
 
+def expected_engagement_counts(truth: Truth) -> dict[tuple, tuple[int, int]]:
+    results: Counter = Counter()
+    messages: dict[tuple, set] = {}
+    for r in truth.results:
+        day = datetime.fromtimestamp(r.time_us / 1e6, UTC).date()
+        key = (r.engagement_id, day, r.channel, r.status)
+        results[key] += 1
+        messages.setdefault(key, set()).add(r.message_key)
+    return {key: (n, len(messages[key])) for key, n in results.items()}
+
+
+def actual_engagement_counts(env: Environment) -> dict[tuple, tuple[int, int]]:
+    rows = env.query("select * from marts.engagement_result_counts")
+    return {(e, d, c, s): (n, u) for e, d, c, s, n, u in rows}
+
+
 def actual_quarantine(env: Environment) -> Counter:
     rows = env.query(
         "select source, batch_date, reason_code, count(*) "
@@ -56,7 +73,9 @@ def test_marts_match_the_generated_truth_and_reruns_change_nothing(env, generate
     env.run("2026-11-01", "2026-11-04")
 
     assert actual_daily_counts(env) == expected_daily_counts(generated, "UTC")
+    assert actual_engagement_counts(env) == expected_engagement_counts(generated)
     assert actual_quarantine(env) == generated.quarantined
+    assert {r.source for r in generated.results} == set(all_parsers())  # every source counted
     assert {reason for _, _, reason in generated.quarantined} == {  # every reason occurred
         "malformed",
         "missing_field",

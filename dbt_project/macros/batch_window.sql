@@ -41,3 +41,18 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{# The models that rebuild event dates the fact table changed (see change_queues.sql). #}
+{% macro event_date_consumers() -%}
+    {{ return(['daily_result_counts', 'engagement_result_counts']) }}
+{%- endmacro %}
+
+{# The batches of the run itself, [min, max] (what ingest just replaced). #}
+{% macro in_run_batches(column='batch_date') -%}
+    {%- if is_incremental() -%}
+        {{ column }} between {{ date_literal(var('min_batch_date')) }}
+        and {{ date_literal(var('max_batch_date')) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -26,15 +26,16 @@ LATE_SHARE = 0.03
 NEAR_MIDNIGHT_SHARE = 0.03
 
 
-@dataclass(frozen=True)
+@dataclass
 class ExpectedResult:
     source: str
     channel: str
     status: str
     time_us: int
     message_key: str
-    engagement_id: str | None
+    attribution_key: str
     batch_date: date
+    engagement_id: str | None = None  # the first engagement named for its message
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Truth:
 
 def generate(out: Path, start: date, days: int, events_per_day: int, seed: int = 7) -> Truth:
     rng = random.Random(seed)
-    engagements = [f"eng-{i:03d}" for i in range(max(3, events_per_day // 400))]
+    engagements = [f"eng-{i:03d}" for i in range(max(3, min(40, events_per_day // 1600)))]
     by_batch: dict[tuple[str, int], list[Record]] = {}
     for day in range(days):
         for record in _day_records(rng, start, day, days, events_per_day, engagements):
@@ -124,13 +125,17 @@ def _add_bad_records(rng, by_batch, start, days):  # type: ignore[no-untyped-def
 
 
 def _expected_results(placed, start, truth):  # type: ignore[no-untyped-def]
-    """The spec's dedupe: per key, the first occurrence by batch, time, file, position wins."""
+    """The spec's rules in plain Python: per dedupe key the first occurrence (by batch, time,
+    file, position) counts; per message the first engagement named by any record counts."""
     seen = set()
+    engagements: dict[tuple[str, str], str] = {}
     ordered = sorted(
         (p for p in placed if p[0].reason is None),
         key=lambda p: (p[0].batch, p[0].time_us, p[1], p[2], p[3]),
     )
     for record, _name, _line, _element in ordered:
+        if record.engagement_id:
+            engagements.setdefault((record.channel, record.attribution_key), record.engagement_id)
         for result in record.results:
             key = (record.source, result.dedupe_key)
             if key in seen:
@@ -138,12 +143,14 @@ def _expected_results(placed, start, truth):  # type: ignore[no-untyped-def]
             seen.add(key)
             truth.results.append(
                 ExpectedResult(
-                    record.source,
-                    result.channel,
-                    result.status,
-                    record.time_us,
-                    result.message_key,
-                    record.engagement_id,
-                    start + timedelta(days=record.batch),
+                    source=record.source,
+                    channel=result.channel,
+                    status=result.status,
+                    time_us=record.time_us,
+                    message_key=result.message_key,
+                    attribution_key=record.attribution_key,
+                    batch_date=start + timedelta(days=record.batch),
                 )
             )
+    for result in truth.results:
+        result.engagement_id = engagements.get((result.channel, result.attribution_key))

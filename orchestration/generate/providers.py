@@ -11,7 +11,7 @@ import base64
 import json
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -39,8 +39,9 @@ class Record:
     results: list[Expected]
     engagement_id: str | None = None
     reason: str | None = None  # expected quarantine reason, for bad records
-    layout: str = ""  # file family the record goes to (e.g. "sns", "page", "csv-calls")
-    extra: dict = field(default_factory=dict)
+    layout: str = ""  # file family the record goes to (e.g. "sns", "page", "rest-call")
+    channel: str = ""
+    attribution_key: str = ""  # the message its engagement_id attributes
 
 
 def _us(t: datetime) -> int:
@@ -99,7 +100,16 @@ def _voice(e: Event, batch: int, rng: random.Random) -> Record:
     payload["engagement_id"] = engagement
     payload = {k: v for k, v in payload.items() if v is not None}
     results = [Expected(ch, st, e.message_id, _key(e.message_id, st)) for ch, st, _ in e.results]
-    return Record("twilio_voice", batch, payload, time_us, results, engagement)
+    return Record(
+        "twilio_voice",
+        batch,
+        payload,
+        time_us,
+        results,
+        engagement,
+        channel="voice",
+        attribution_key=e.message_id,
+    )
 
 
 def _messaging(e: Event, batch: int, rng: random.Random) -> Record:
@@ -119,7 +129,16 @@ def _messaging(e: Event, batch: int, rng: random.Random) -> Record:
     }
     payload = {k: v for k, v in payload.items() if v is not None}
     results = [Expected(ch, st, e.message_id, _key(e.message_id, st)) for ch, st, _ in e.results]
-    return Record("twilio_messaging", batch, payload, _us(received), results, engagement)
+    return Record(
+        "twilio_messaging",
+        batch,
+        payload,
+        _us(received),
+        results,
+        engagement,
+        channel="text",
+        attribution_key=e.message_id,
+    )
 
 
 def _sendgrid(e: Event, batch: int, rng: random.Random) -> Record:
@@ -145,7 +164,16 @@ def _sendgrid(e: Event, batch: int, rng: random.Random) -> Record:
         del payload["sg_message_id"]
         message_key = payload["smtp-id"]
     results = [Expected(ch, st, message_key, payload["sg_event_id"]) for ch, st, _ in e.results]
-    return Record("sendgrid", batch, payload, seconds * 1_000_000, results, e.engagement_id)
+    return Record(
+        "sendgrid",
+        batch,
+        payload,
+        seconds * 1_000_000,
+        results,
+        e.engagement_id,
+        channel="email",
+        attribution_key=message_key,
+    )
 
 
 def _activity(e: Event, batch: int, rng: random.Random) -> Record:
@@ -162,7 +190,16 @@ def _activity(e: Event, batch: int, rng: random.Random) -> Record:
         "attrs": {},
     }
     results = [Expected(ch, st, e.message_id, payload["event_id"]) for ch, st, _ in e.results]
-    return Record("activity", batch, payload, _us(t), results, e.engagement_id)
+    return Record(
+        "activity",
+        batch,
+        payload,
+        _us(t),
+        results,
+        e.engagement_id,
+        channel=e.fields["channel"],
+        attribution_key=e.message_id,
+    )
 
 
 def _ses(e: Event, batch: int, rng: random.Random) -> Record:
@@ -187,6 +224,8 @@ def _ses(e: Event, batch: int, rng: random.Random) -> Record:
         results,
         e.engagement_id,
         layout=rng.choice(["sns", "firehose"]),
+        channel="email",
+        attribution_key=mail["messageId"],
     )
 
 
@@ -213,6 +252,8 @@ def _mailgun(e: Event, batch: int, rng: random.Random) -> Record:
         results,
         e.engagement_id,
         layout=rng.choice(["webhook", "webhook", "page"]),
+        channel="email",
+        attribution_key=message_id,
     )
 
 
@@ -237,7 +278,17 @@ def _export(e: Event, batch: int, rng: random.Random) -> Record:
         payload.update(end_time=when, answered_by=e.fields["answered_by"], duration="42")
     payload = {k: v for k, v in payload.items() if v is not None}
     results = [Expected(ch, st, sid, _key(sid, st)) for ch, st, _ in e.results]
-    return Record("twilio_export", batch, payload, _us(t), results, None, layout=f"{layout}-{kind}")
+    return Record(
+        "twilio_export",
+        batch,
+        payload,
+        _us(t),
+        results,
+        None,
+        layout=f"{layout}-{kind}",
+        channel=e.results[0][0],
+        attribution_key=sid,
+    )
 
 
 RENDERERS = {
@@ -269,6 +320,8 @@ def redelivered(record: Record, batch: int, rng: random.Random) -> Record:
         record.results,
         record.engagement_id,
         layout=record.layout,
+        channel=record.channel,
+        attribution_key=record.attribution_key,
     )
 
 

@@ -162,7 +162,10 @@ def _ingest_chunk(
 ) -> None:
     load_records(con, units, parser.unwrap, "chunk_records")
     columns = parser.create_observations_view(con, "chunk_records", "chunk_observations")
-    con.execute(_CANDIDATES_SQL.format(channel=_default_channel(parser, columns)))
+    attribution = "o.attribution_key" if "attribution_key" in columns else "o.message_key"
+    con.execute(
+        _CANDIDATES_SQL.format(channel=_default_channel(parser, columns), attribution=attribution)
+    )
     frame = (
         con.sql(
             "select record_id, result_key, message_key, raw_field, raw_value, raw_status, "
@@ -206,6 +209,7 @@ select
     r.record_id,
     o.result_key,
     o.message_key,
+    {attribution} as attribution_key,
     o.raw_field,
     o.raw_value,
     lower(trim(o.raw_value)) as raw_status,
@@ -241,7 +245,8 @@ _LOAD_SQL = """
 insert into raw.observations
 select
     $1, $2, $3, r.line_no, r.item, r.seq, c.observation,
-    c.channel, c.raw_field, c.raw_status, c.result_key, $4, c.message_key, c.event_time,
+    c.channel, c.raw_field, c.raw_status, c.result_key, $4, c.message_key, c.attribution_key,
+    c.event_time,
     c.detail, c.bounce_type, c.engagement_id, now()
 from candidates as c
 join chunk_records as r using (record_id)

@@ -8,6 +8,8 @@ The SELECT yields one row per *observation*, a raw status value the record carri
     record_id     the record's id, passed through
     result_key    the source's dedupe key without the status; NULL when a key field is missing
     message_key   the message the result is about (unique counts); NULL when missing
+    attribution_key   optional: the message an engagement id attributes, when it is wider
+                  than message_key (an SES mail, for all its recipients); else message_key
     raw_field     the provider field holding the status (as in status_mapping.csv)
     raw_value     the provider's value, verbatim (compared case-insensitively after trimming)
     channel       only where the record names its channel; else the source's channel is used
@@ -30,6 +32,7 @@ OBSERVATION_COLUMNS = (
     "record_id",
     "result_key",
     "message_key",
+    "attribution_key",
     "raw_field",
     "raw_value",
     "channel",

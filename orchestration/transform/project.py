@@ -19,7 +19,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     """Run `dbt parse` when the manifest is missing or older than any dbt file."""
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_dbt_file(project.project_dir):
-        subprocess.run(
+        parsed = subprocess.run(
             [
                 DBT_EXECUTABLE,
                 "parse",
@@ -29,8 +29,11 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
                 "--profiles-dir",
                 str(project.profiles_dir),
             ],
-            check=True,
+            capture_output=True,
+            text=True,
         )
+        if parsed.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{parsed.stdout}{parsed.stderr}")
     return manifest
 
 

@@ -3,16 +3,16 @@
     unique_count counts the distinct messages (calls, texts, email message + recipient) that
     reached the status that day, across sources.
 
-    Incremental: rebuilds the event dates of the results in the rebuilt batches, plus the dates
-    the fact table listed as stale when it replaced rows. Late events thus update their own
-    (earlier) day in the run that brought them.
+    Incremental: rebuilds the event dates the fact table changed since this model last ran
+    (queue changed_event_dates): those of the rows it replaced and of the rows it wrote. Late
+    events thus update their own, earlier, day in the run that brought them.
 #}
 {{
     config(
         materialized='incremental',
         incremental_strategy='replace_where',
-        replace_scope='in_affected_event_dates',
-        post_hook="delete from {{ stale_event_dates() }}",
+        replace_scope='in_changed_event_dates',
+        post_hook="{{ dequeue('changed_event_dates') }}",
         on_schema_change='fail',
     )
 }}
@@ -24,5 +24,5 @@ select
     count(*) as result_count,
     count(distinct message_key) as unique_count
 from {{ ref('fct_engagement_results') }}
-where {{ in_affected_event_dates() }}
+where {{ in_changed_event_dates() }}
 group by event_date, channel, status

@@ -12,7 +12,10 @@
         materialized='incremental',
         incremental_strategy='replace_where',
         replace_scope='in_rebuilt_batches',
-        pre_hook="{{ record_replaced_event_dates() }}",
+        pre_hook="{{ enqueue_rows('changed_event_dates', event_date_consumers(),
+                                  'event_date', in_rebuilt_batches()) }}",
+        post_hook="{{ enqueue_rows('changed_event_dates', event_date_consumers(),
+                                   'event_date', in_rebuilt_batches()) }}",
         on_schema_change='fail',
     )
 }}
@@ -45,7 +48,7 @@ select
     event_time,
     event_date,
     message_key,
-    engagement_id,
+    attribution_key,
     raw_field,
     raw_status,
     detail,

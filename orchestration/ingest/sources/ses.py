@@ -136,6 +136,7 @@ PARSER = SourceParser(
             key_of([message_id, recipient, coalesce(epoch_us(event_time)::varchar, '')])
                 as result_key,
             key_of([message_id, recipient]) as message_key,
+            message_id as attribution_key,
             'eventType' as raw_field,
             raw_type as raw_value,
             time_field,

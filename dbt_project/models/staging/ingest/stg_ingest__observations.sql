@@ -12,6 +12,7 @@ select
     result_key,
     dedupe_by_status,
     message_key,
+    attribution_key,
     event_time,
     detail,
     bounce_type,

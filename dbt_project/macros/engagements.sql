@@ -1,0 +1,82 @@
+{#
+    Engagement attribution: a message belongs to the engagement first named for it, in the
+    dedupe order (earlier batch; then earlier event time, file, position), by any accepted
+    record of its channel, whatever batch that record came in.
+#}
+
+{# The first engagement named for each message of `results` (a relation or CTE name). #}
+{% macro first_mentions(results) -%}
+    select
+        channel,
+        attribution_key,
+        engagement_id
+    from (
+        select
+            mentions.channel,
+            mentions.attribution_key,
+            mentions.engagement_id,
+            row_number() over (
+                partition by mentions.channel, mentions.attribution_key
+                order by
+                    mentions.batch_date, mentions.event_time, mentions.source_file,
+                    mentions.position, mentions.seq, mentions.observation
+            ) as mention_order
+        from {{ ref('int_engagement_mentions') }} as mentions
+        inner join (select distinct channel, attribution_key from {{ results }}) as wanted
+            on
+                mentions.channel = wanted.channel
+                and mentions.attribution_key = wanted.attribution_key
+    ) as ranked
+    where mention_order = 1
+{%- endmacro %}
+
+{#
+    Event dates whose engagement counts a run rebuilds: the dates the fact table changed, and
+    the dates of results (within the dedupe window of the mention) of messages whose mentions
+    changed, so that an activity line arriving late attributes results loaded before it.
+#}
+{% macro in_engagement_dates() -%}
+    {%- if is_incremental() -%}
+        {%- set days = var('dedupe_window_days') | int -%}
+        event_date in (
+            {{ queued('changed_event_dates', 'event_date') }}
+            union
+            select results.event_date
+            from {{ ref('fct_engagement_results') }} as results
+            inner join ({{ queued('changed_messages', 'channel, attribution_key, batch_date') }})
+                as changed
+                on
+                    results.channel = changed.channel
+                    and results.attribution_key = changed.attribution_key
+                    and results.batch_date
+                    between {{ dbt.dateadd('day', -days, 'changed.batch_date') }}
+                    and {{ dbt.dateadd('day', days, 'changed.batch_date') }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro in_changed_engagements() -%}
+    {%- if is_incremental() -%}
+        engagement_id in ({{ queued('changed_engagements', 'engagement_id') }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{# The statuses of the taxonomy seed (every channel), in seed order, for generated columns. #}
+{% macro taxonomy_statuses() -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {#- The seed table itself, not ref(): `dbt build --empty` renders refs as empty. -#}
+    {%- set seed = graph.nodes['seed.engagement.channel_statuses'] -%}
+    {%- set relation = api.Relation.create(
+        database=seed.database, schema=seed.schema, identifier=seed.alias) -%}
+    {%- set rows = run_query(
+        "select status, min(seed_order) as first from (select status, row_number() over () "
+        ~ "as seed_order from " ~ relation ~ ") group by status order by first"
+    ) -%}
+    {{ return(rows.columns[0].values()) }}
+{%- endmacro %}

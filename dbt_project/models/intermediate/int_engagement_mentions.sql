@@ -1,0 +1,54 @@
+{#
+    Per batch and message, the first engagement an accepted record of the batch names for it
+    (results or not: a SendGrid 'deferred' names its campaign too). Attribution picks the first
+    mention of a message across batches (macro first_mentions).
+
+    Incremental: replaces the run's batches; the messages whose mentions it replaces or writes
+    are queued for engagement_result_counts (changed_messages).
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_scope='in_run_batches',
+        pre_hook="{{ enqueue_rows('changed_messages', ['engagement_result_counts'],
+                                  'channel, attribution_key, batch_date', in_run_batches()) }}",
+        post_hook="{{ enqueue_rows('changed_messages', ['engagement_result_counts'],
+                                   'channel, attribution_key, batch_date', in_run_batches()) }}",
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+mentions as (
+    select
+        channel,
+        attribution_key,
+        batch_date,
+        engagement_id,
+        event_time,
+        source_file,
+        position,
+        seq,
+        observation,
+        row_number() over (
+            partition by batch_date, channel, attribution_key
+            order by event_time, source_file, position, seq, observation
+        ) as mention_order
+    from {{ ref('stg_ingest__observations') }}
+    where engagement_id is not null and {{ in_run_batches() }}
+)
+
+select
+    channel,
+    attribution_key,
+    batch_date,
+    engagement_id,
+    event_time,
+    source_file,
+    position,
+    seq,
+    observation
+from mentions
+where mention_order = 1

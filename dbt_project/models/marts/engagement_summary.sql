@@ -1,0 +1,74 @@
+{#
+    One row per engagement and channel: when it ran, how many messages, how many messages
+    reached each status (one column per status of the taxonomy seed, generated), and the rates
+    the channel scorecards use (macro rate_definitions).
+
+    Incremental: rebuilds the engagements engagement_result_counts changed (queue
+    changed_engagements), from their results on the days they had any.
+#}
+-- depends_on: {{ ref('channel_statuses') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_where',
+        replace_scope='in_changed_engagements',
+        post_hook="{{ dequeue('changed_engagements') }}",
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+engagement_days as (
+    select distinct
+        engagement_id,
+        event_date
+    from {{ ref('engagement_result_counts') }}
+    where engagement_id is not null and {{ in_changed_engagements() }}
+),
+
+results as (
+    select *
+    from {{ ref('fct_engagement_results') }}
+    where event_date in (select event_date from engagement_days)
+),
+
+attributions as (
+    {{ first_mentions('results') }}
+),
+
+attributed as (
+    select
+        attributions.engagement_id,
+        results.channel,
+        results.status,
+        results.event_time,
+        results.message_key
+    from results
+    inner join attributions
+        on
+            results.channel = attributions.channel
+            and results.attribution_key = attributions.attribution_key
+    where attributions.engagement_id in (select engagement_id from engagement_days)
+),
+
+summary as (
+    select
+        engagement_id,
+        channel,
+        min(event_time) as first_event_time,
+        max(event_time) as last_event_time,
+        count(distinct message_key) as messages,
+        {%- for status in taxonomy_statuses() %}
+            count(distinct case when status = '{{ status }}' then message_key end)
+                as {{ status }}_messages,
+        {%- endfor %}
+        count(*) as results
+    from attributed
+    group by engagement_id, channel
+)
+
+select
+    *,
+    {{ rate_columns() }}
+from summary
