@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.ingest.assets import ingest_assets
 from orchestration.partitions import daily_batches
+from orchestration.publish.assets import publish_assets
 from orchestration.resources import EngagementConfig
 from orchestration.settings import Settings
 from orchestration.transform.assets import dbt_models, dbt_resource
@@ -21,6 +22,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     partitions = daily_batches(settings)
     ingest = ingest_assets(partitions)
     models = dbt_models(partitions, [key for asset in ingest for key in asset.keys])
+    publish = publish_assets([key for key in models.keys if key.path[0] == "marts"])
     everything = dg.define_asset_job(
         JOB_NAME,
         selection=dg.AssetSelection.all(),
@@ -28,7 +30,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         description="Ingest every source and build every model for the selected batch dates.",
     )
     return dg.Definitions(
-        assets=[*ingest, models],
+        assets=[*ingest, models, *publish],
         asset_checks=[daily_counts_match_taxonomy],
         jobs=[everything],
         resources={

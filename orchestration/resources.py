@@ -15,6 +15,7 @@ class EngagementConfig(dg.ConfigurableResource):
 
     landing_dir: str
     warehouse: str
+    serving_dir: str
     timezone: str
     dedupe_window_days: int
 
@@ -23,6 +24,7 @@ class EngagementConfig(dg.ConfigurableResource):
         return cls(
             landing_dir=str(settings.landing_dir),
             warehouse=str(settings.warehouse),
+            serving_dir=str(settings.serving_dir),
             timezone=settings.timezone,
             dedupe_window_days=settings.dedupe_window_days,
         )
@@ -34,6 +36,10 @@ class EngagementConfig(dg.ConfigurableResource):
     @property
     def warehouse_path(self) -> Path:
         return Path(self.warehouse)
+
+    @property
+    def serving_path(self) -> Path:
+        return Path(self.serving_dir)
 
 
 def batch_dates(context: dg.AssetExecutionContext) -> list[date]:

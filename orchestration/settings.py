@@ -20,6 +20,7 @@ class ConfigError(ValueError):
 class Settings:
     landing_dir: Path
     warehouse: Path
+    serving_dir: Path
     timezone: str
     dedupe_window_days: int
     partitions_start: date
@@ -30,6 +31,7 @@ class Settings:
         return cls(
             landing_dir=_path(env, "ENGAGEMENT_LANDING_DIR", DATA_DIR / "landing"),
             warehouse=_warehouse(env),
+            serving_dir=_path(env, "ENGAGEMENT_SERVING_DIR", DATA_DIR / "serving"),
             timezone=_timezone(env),
             dedupe_window_days=_int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7),
             partitions_start=_date(env, "ENGAGEMENT_PARTITIONS_START", date(2024, 1, 1)),

@@ -44,7 +44,8 @@
 
 {# The models that rebuild event dates the fact table changed (see change_queues.sql). #}
 {% macro event_date_consumers() -%}
-    {{ return(['daily_result_counts', 'engagement_result_counts']) }}
+    {{ return(['daily_result_counts', 'daily_message_counts', 'email_bounce_types_daily',
+               'engagement_result_counts']) }}
 {%- endmacro %}
 
 {# The batches of the run itself, [min, max] (what ingest just replaced). #}

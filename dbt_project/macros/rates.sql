@@ -2,7 +2,7 @@
     The channel rates, defined once: used by the channel scorecards and the engagement summary.
     Each is the share of messages (distinct calls, texts, email message + recipient) that reached
     `numerator` among those that reached `denominator` ('messages' = any result at all). Their
-    definitions for readers are the doc blocks of the same names (docs/rates.md).
+    definitions for readers are the doc blocks of the same names (models/rates.md).
 #}
 {% macro rate_definitions() -%}
     {{ return([
@@ -16,14 +16,24 @@
     ]) }}
 {%- endmacro %}
 
-{# One column per rate; `column` names the message count of a status (e.g. '{}_messages'). #}
-{% macro rate_columns(column='{}_messages') -%}
-    {%- for rate in rate_definitions() %}
+{#
+    One column per rate, from the message counts `<status>_messages` and `messages`. Given a
+    channel, only that channel's rates; otherwise every rate, null on rows of other channels.
+#}
+{% macro rate_columns(channel=none) -%}
+    {%- set rates = [] -%}
+    {%- for rate in rate_definitions() if not channel or channel in rate.channels -%}
+        {%- do rates.append(rate) -%}
+    {%- endfor -%}
+    {%- for rate in rates %}
+        {%- set numerator = rate.numerator ~ '_messages' -%}
         {%- set denominator = 'messages' if rate.denominator == 'messages'
-            else column.format(rate.denominator) %}
-        case
-            when channel in ('{{ rate.channels | join("', '") }}')
-                then cast({{ column.format(rate.numerator) }} as double) / nullif({{ denominator }}, 0)
-        end as {{ rate.name }}{{ ',' if not loop.last }}
+            else rate.denominator ~ '_messages' -%}
+        {%- set ratio = 'cast(' ~ numerator ~ ' as double) / nullif(' ~ denominator ~ ', 0)' %}
+        {% if channel -%}
+            {{ ratio }}
+        {%- else -%}
+            case when channel in ('{{ rate.channels | join("', '") }}') then {{ ratio }} end
+        {%- endif %} as {{ rate.name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

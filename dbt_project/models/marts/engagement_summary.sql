@@ -28,9 +28,9 @@ engagement_days as (
 ),
 
 results as (
-    select *
-    from {{ ref('fct_engagement_results') }}
-    where event_date in (select event_date from engagement_days)
+    select facts.*
+    from {{ ref('fct_engagement_results') }} as facts
+    where facts.event_date in (select days.event_date from engagement_days as days)
 ),
 
 attributions as (
@@ -49,7 +49,8 @@ attributed as (
         on
             results.channel = attributions.channel
             and results.attribution_key = attributions.attribution_key
-    where attributions.engagement_id in (select engagement_id from engagement_days)
+    where
+        attributions.engagement_id in (select days.engagement_id from engagement_days as days)
 ),
 
 summary as (

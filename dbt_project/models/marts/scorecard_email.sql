@@ -1,0 +1,1 @@
+{{ scorecard('email', ['sent', 'delivered', 'open', 'click', 'bounce', 'complaint', 'unsubscribe']) }}

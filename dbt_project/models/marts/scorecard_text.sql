@@ -1,0 +1,1 @@
+{{ scorecard('text', ['sent', 'delivered', 'undelivered', 'failed']) }}

@@ -1,0 +1,1 @@
+{{ scorecard('voice', ['queued', 'answered', 'human', 'machine', 'busy', 'unanswered', 'failed', 'canceled', 'completed']) }}
