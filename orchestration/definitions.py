@@ -1,9 +1,15 @@
-"""The one Definitions object: ingest per source → dbt models, on daily batch partitions."""
+"""The one Definitions object: ingest per source → dbt models → publish, on daily batches."""
 
 import warnings
 
 import dagster as dg
 
+from orchestration.automation import (
+    freshness_check,
+    freshness_schedule,
+    landing_sensor,
+    nightly_schedule,
+)
 from orchestration.ingest.assets import ingest_assets
 from orchestration.partitions import daily_batches
 from orchestration.publish.assets import publish_assets
@@ -11,6 +17,7 @@ from orchestration.resources import EngagementConfig
 from orchestration.settings import Settings
 from orchestration.transform.assets import dbt_models, dbt_resource
 from orchestration.transform.checks import daily_counts_match_taxonomy
+from orchestration.transform.metadata import DAILY_COUNTS
 
 # Single-run backfills and pools are marked beta; this project relies on them knowingly.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -23,16 +30,19 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     ingest = ingest_assets(partitions)
     models = dbt_models(partitions, [key for asset in ingest for key in asset.keys])
     publish = publish_assets([key for key in models.keys if key.path[0] == "marts"])
+    fresh = freshness_check(DAILY_COUNTS, settings)
     everything = dg.define_asset_job(
         JOB_NAME,
-        selection=dg.AssetSelection.all(),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.checks(fresh),
         partitions_def=partitions,
-        description="Ingest every source and build every model for the selected batch dates.",
+        description="Ingest every source, build every model and publish, for the batch dates.",
     )
     return dg.Definitions(
         assets=[*ingest, models, *publish],
-        asset_checks=[daily_counts_match_taxonomy],
+        asset_checks=[daily_counts_match_taxonomy, fresh],
         jobs=[everything],
+        schedules=[nightly_schedule(everything, settings), freshness_schedule(fresh, settings)],
+        sensors=[landing_sensor(everything, settings)],
         resources={
             "engagement": EngagementConfig.from_settings(settings),
             "dbt": dbt_resource(),

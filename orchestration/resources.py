@@ -18,6 +18,7 @@ class EngagementConfig(dg.ConfigurableResource):
     serving_dir: str
     timezone: str
     dedupe_window_days: int
+    quarantine_alert_rate: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngagementConfig:
@@ -27,6 +28,7 @@ class EngagementConfig(dg.ConfigurableResource):
             serving_dir=str(settings.serving_dir),
             timezone=settings.timezone,
             dedupe_window_days=settings.dedupe_window_days,
+            quarantine_alert_rate=settings.quarantine_alert_rate,
         )
 
     @property

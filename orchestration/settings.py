@@ -24,6 +24,7 @@ class Settings:
     timezone: str
     dedupe_window_days: int
     partitions_start: date
+    quarantine_alert_rate: float
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -35,6 +36,7 @@ class Settings:
             timezone=_timezone(env),
             dedupe_window_days=_int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7),
             partitions_start=_date(env, "ENGAGEMENT_PARTITIONS_START", date(2024, 1, 1)),
+            quarantine_alert_rate=_rate(env, "ENGAGEMENT_QUARANTINE_ALERT_RATE", 0.05),
         )
 
     def require_landing_dir(self) -> Path:
@@ -87,6 +89,19 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise ConfigError(f"{name}={value} is below the minimum of {minimum}")
+    return value
+
+
+def _rate(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{name}={value} is not a share between 0 and 1")
     return value
 
 

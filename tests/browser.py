@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
+
+import websockets.sync.client
 
 FLAGS = [
     "--headless",
@@ -51,3 +58,77 @@ def screenshot(url: str, name: str, size: str = "1400,2400", wait_ms: int = 5000
     _run(url, f"--window-size={size}", f"--virtual-time-budget={wait_ms}", f"--screenshot={path}")
     assert path.stat().st_size > 10_000, f"{path} looks empty"
     return path
+
+
+def screenshot_app(
+    url: str, name: str, *, dismiss: str, wait_s: float = 15, width: int = 1600, height: int = 1000
+) -> tuple[Path, str]:
+    """Screenshot a single-page app over the DevTools protocol, after clicking away the dialog
+    whose button reads `dismiss`; returns the path and the page's text."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as profile:
+        browser = subprocess.Popen(
+            [
+                chromium(),
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--remote-debugging-port={port}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            page = _page_socket(port)
+            with websockets.sync.client.connect(page, max_size=2**26) as socket:
+                calls = iter(range(1, 1_000_000))
+
+                def call(method: str, **params: object) -> dict:
+                    ident = next(calls)
+                    socket.send(json.dumps({"id": ident, "method": method, "params": params}))
+                    while True:
+                        message = json.loads(socket.recv(timeout=60))
+                        if message.get("id") == ident:
+                            return message.get("result", {})
+
+                call("Page.navigate", url=url)
+                time.sleep(wait_s)
+                call(
+                    "Runtime.evaluate",
+                    expression=(
+                        "[...document.querySelectorAll('button')]"
+                        f".find(b => b.textContent.trim() === {json.dumps(dismiss)})?.click()"
+                    ),
+                )
+                time.sleep(2)
+                text = call(
+                    "Runtime.evaluate", expression="document.body.innerText", returnByValue=True
+                )["result"]["value"]
+                shot = call("Page.captureScreenshot", format="png")
+        finally:
+            browser.kill()
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path, text
+
+
+def _page_socket(port: int) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
+                pages = [t for t in json.loads(r.read()) if t["type"] == "page"]
+            if pages:
+                return pages[0]["webSocketDebuggerUrl"]
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "Chromium's DevTools did not answer"
+        time.sleep(0.5)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

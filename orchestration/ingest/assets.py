@@ -11,6 +11,7 @@ from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import EngagementConfig, batch_dates
 
 INGEST_GROUP = "ingest"
+FINGERPRINTS = "landing_fingerprints"  # what each batch folder held when read (the sensor's)
 OWNERS = ["team:data-platform"]
 
 
@@ -33,13 +34,22 @@ def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> d
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
         check_specs=[
             dg.AssetCheckSpec(
                 "records_reconcile",
                 asset=key,
                 blocking=True,
                 description="Every record read is in raw.observations or the quarantine.",
-            )
+            ),
+            dg.AssetCheckSpec(
+                "quarantine_rate",
+                asset=key,
+                description=(
+                    "Share of records quarantined, against ENGAGEMENT_QUARANTINE_ALERT_RATE "
+                    "(a warning: quarantined records never reach the marts)."
+                ),
+            ),
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, engagement: EngagementConfig):
@@ -53,6 +63,7 @@ def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> d
             preview = _quarantine_preview(con, parser.name, [r.batch_date for r in reports])
         yield dg.MaterializeResult(metadata=_metadata(reports, preview))
         yield _reconciliation_check(key, reports, stored)
+        yield _quarantine_rate_check(key, reports, engagement.quarantine_alert_rate)
 
     return _ingest
 
@@ -122,6 +133,7 @@ def _metadata(reports: list[batch.BatchReport], preview: str) -> dict:
             "\n".join(f"- `{code}`: {n}" for code, n in reasons.most_common() if n) or "None."
         ),
         "quarantine_preview": dg.MetadataValue.md(preview),
+        FINGERPRINTS: dg.MetadataValue.json({str(r.batch_date): r.fingerprint for r in reports}),
     }
 
 
@@ -148,4 +160,18 @@ def _reconciliation_check(
             "results_counted": observations,
             "rows_in_raw": stored["observations"],
         },
+    )
+
+
+def _quarantine_rate_check(
+    key: dg.AssetKey, reports: list[batch.BatchReport], alert_rate: float
+) -> dg.AssetCheckResult:
+    read = sum(r.records_read for r in reports)
+    rate = sum(r.records_rejected for r in reports) / read if read else 0.0
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name="quarantine_rate",
+        passed=rate <= alert_rate,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"quarantine_rate": dg.MetadataValue.float(rate), "alert_rate": alert_rate},
     )

@@ -54,6 +54,7 @@ class FileReport:
 class BatchReport:
     source: str
     batch_date: date
+    fingerprint: str = ""  # of the folder as read (landing.fingerprint)
     files: list[FileReport] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
 
@@ -80,8 +81,8 @@ def ingest_batch(
     register(con)
     if parser.macros:
         con.execute(parser.macros)
-    report = BatchReport(parser.name, batch_date)
     files = landing.batch_files(landing_dir, parser.name, batch_date, csv=parser.reads_csv)
+    report = BatchReport(parser.name, batch_date, landing.fingerprint(files))
     slice_params = [parser.name, batch_date]
     with transaction(con):
         for table in SLICE_TABLES:

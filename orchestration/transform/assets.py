@@ -3,7 +3,7 @@
 import importlib.metadata
 import shutil
 from collections.abc import Sequence
-from datetime import date
+from datetime import timedelta
 from functools import cached_property
 
 import dagster as dg
@@ -11,7 +11,9 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from packaging.version import Version
 
 from orchestration.partitions import WAREHOUSE_POOL
+from orchestration.resources import EngagementConfig
 from orchestration.transform.args import dbt_build_args
+from orchestration.transform.metadata import SUMMARIZED, summaries
 from orchestration.transform.project import DBT_EXECUTABLE, dbt_project, ensure_manifest
 from orchestration.transform.translator import EngagementTranslator
 
@@ -32,14 +34,33 @@ def dbt_models(
         pool=WAREHOUSE_POOL,
     )
     def engagement_dbt(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        config: DbtRunConfig,
+        engagement: EngagementConfig,
     ):
         window = context.partition_time_window
-        batches = (date.fromisoformat(window.start.date().isoformat()), window.end.date())
-        args = dbt_build_args(batches, full_refresh=config.full_refresh)
-        invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
+        batches = (window.start.date(), window.end.date())
+        invocation = dbt.cli(
+            dbt_build_args(batches, full_refresh=config.full_refresh), context=context
+        )
+        # From the first summary on, events wait (in order: outputs must stay topological) for
+        # dbt to release the warehouse, so the summaries' metadata can be read.
+        held: list = []
+        for event in invocation.stream():
+            if held or _asset_key(context, event) in SUMMARIZED:
+                held.append(event)
+            else:
+                yield event
         shutil.rmtree(invocation.target_path, ignore_errors=True)  # one folder per run otherwise
+        if held:
+            last = (window.end - timedelta(days=1)).date()
+            extra = summaries(engagement.warehouse_path, (str(batches[0]), str(last)))
+            for event in held:
+                key = _asset_key(context, event)
+                if isinstance(event, dg.Output) and key in extra:
+                    event = event.with_metadata({**event.metadata, **extra[key]})
+                yield event
 
     return engagement_dbt
 
@@ -59,3 +80,9 @@ class DbtCli(DbtCliResource):
 
 def dbt_resource() -> DbtCliResource:
     return DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+def _asset_key(context: dg.AssetExecutionContext, event: object) -> dg.AssetKey | None:
+    if isinstance(event, dg.Output):
+        return context.asset_key_for_output(event.output_name)
+    return getattr(event, "asset_key", None)
