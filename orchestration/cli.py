@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="rebuild every dbt table")
     run.set_defaults(handler=_run)
 
+    bench = commands.add_parser("bench", help="measure the pipeline against the DuckDB floor")
+    bench.add_argument("--events", type=_positive, required=True, help="events in the batch")
+    bench.add_argument("--days", type=_positive, default=1, help="batches the events span")
+    bench.add_argument("--history-days", type=int, default=0, help="days already loaded")
+    bench.add_argument("--work-dir", type=Path, help="where to write (default: a temp folder)")
+    bench.set_defaults(handler=_bench)
+
     counts = commands.add_parser("counts", help="print marts.daily_result_counts")
     counts.add_argument("--from", dest="start", type=_date)
     counts.add_argument("--to", dest="end", type=_date)
@@ -76,6 +83,13 @@ def _run(args: argparse.Namespace) -> int:
 
     ok = run_batches(args.start, args.end, full_refresh=args.full_refresh)
     return 0 if ok else EXIT_FAILED
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from orchestration.bench import bench
+
+    bench(args.events, args.days, args.history_days, args.work_dir)
+    return 0
 
 
 def _counts(args: argparse.Namespace) -> int:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.settings import Settings
+from orchestration.settings import DEFAULT_MAX_RECORD_BYTES, Settings
 
 
 class EngagementConfig(dg.ConfigurableResource):
-    """Where the landing tree and the warehouse are, and how days are reported."""
+    """Where the landing tree and the warehouse are, how days are reported, and input bounds."""
 
     landing_dir: str
     warehouse: str
@@ -19,6 +19,7 @@ class EngagementConfig(dg.ConfigurableResource):
     timezone: str
     dedupe_window_days: int
     quarantine_alert_rate: float
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngagementConfig:
@@ -29,6 +30,7 @@ class EngagementConfig(dg.ConfigurableResource):
             timezone=settings.timezone,
             dedupe_window_days=settings.dedupe_window_days,
             quarantine_alert_rate=settings.quarantine_alert_rate,
+            max_record_bytes=settings.max_record_bytes,
         )
 
     @property

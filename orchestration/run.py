@@ -7,6 +7,8 @@ single-run backfill policy), so dbt builds once for the whole window.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 import time
 from datetime import date
@@ -16,6 +18,7 @@ import dagster as dg
 from orchestration import definitions
 from orchestration.settings import Settings
 
+PROCESS_TAG = "engagement/process"  # host:pid of the `engagement run` executing the run
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
@@ -33,10 +36,15 @@ def run_batches(
     started = time.monotonic()
     print(f"engagement: running batches {start} .. {end}", flush=True)
     with dg.DagsterInstance.get() as instance:
+        recover_dead_runs(instance)
         result = job.execute_in_process(
             instance=instance,
             run_config=run_config,
-            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
+            tags={
+                RANGE_START_TAG: start.isoformat(),
+                RANGE_END_TAG: end.isoformat(),
+                PROCESS_TAG: f"{socket.gethostname()}:{os.getpid()}",
+            },
             raise_on_error=False,
         )
     seconds = time.monotonic() - started
@@ -54,6 +62,29 @@ def run_batches(
             if not data.passed:
                 print(f"  check {data.asset_check_key.to_user_string()} failed", file=sys.stderr)
     return False
+
+
+def recover_dead_runs(instance: dg.DagsterInstance) -> None:
+    """Fail the runs of `engagement run` processes of this host that died (killed, crashed) and
+    free the pool slots they held, which would otherwise make every later run wait."""
+    host = socket.gethostname()
+    for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        owner = run.tags.get(PROCESS_TAG, "")
+        if not owner.startswith(f"{host}:") or _alive(int(owner.split(":")[1])):
+            continue
+        instance.report_run_failed(run, "the engagement run process died")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        print(f"engagement: run {run.run_id} of a dead process marked failed", flush=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 logging.getLogger("dagster").setLevel(logging.WARNING)

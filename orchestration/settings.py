@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_MAX_RECORD_BYTES = 1 << 20
 
 
 class ConfigError(ValueError):
@@ -25,6 +26,7 @@ class Settings:
     dedupe_window_days: int
     partitions_start: date
     quarantine_alert_rate: float
+    max_record_bytes: int  # a longer line is one malformed record
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -37,6 +39,13 @@ class Settings:
             dedupe_window_days=_int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7),
             partitions_start=_date(env, "ENGAGEMENT_PARTITIONS_START", date(2024, 1, 1)),
             quarantine_alert_rate=_rate(env, "ENGAGEMENT_QUARANTINE_ALERT_RATE", 0.05),
+            max_record_bytes=_int(
+                env,
+                "ENGAGEMENT_MAX_RECORD_BYTES",
+                DEFAULT_MAX_RECORD_BYTES,
+                minimum=1024,
+                maximum=256 << 20,  # the size of a whole .json document
+            ),
         )
 
     def require_landing_dir(self) -> Path:
@@ -79,7 +88,9 @@ def _timezone(env: dict[str, str]) -> str:
     return name
 
 
-def _int(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+def _int(
+    env: dict[str, str], name: str, default: int, minimum: int, maximum: int | None = None
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -89,6 +100,8 @@ def _int(env: dict[str, str], name: str, default: int, minimum: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise ConfigError(f"{name}={value} is below the minimum of {minimum}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name}={value} is above the maximum of {maximum}")
     return value
 
 

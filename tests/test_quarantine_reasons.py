@@ -226,6 +226,8 @@ def test_broken_files_are_one_bad_file_row_each_and_the_others_load(env):
     truncated = gzip.compress(b'{"sg_event_id": "ev9", "event": "open"}\n' * 1000)
     (folder / "truncated.jsonl.gz").write_bytes(truncated[: len(truncated) // 2])
     (folder / "empty.jsonl").write_bytes(b"")
+    (folder / "empty.json").write_bytes(b"")
+    (folder / "empty.json.gz").write_bytes(b"")
     (folder / "empty-array.json").write_text("[]")
 
     raw, rejected = ingest(env, "sendgrid")

@@ -42,10 +42,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# The models that rebuild event dates the fact table changed (see change_queues.sql). #}
+{# What rebuilds the event dates the fact table changed (see change_queues.sql): the models,
+   and `serving`, the publish step's Parquet of the fact table. #}
 {% macro event_date_consumers() -%}
     {{ return(['daily_result_counts', 'daily_message_counts', 'email_bounce_types_daily',
-               'engagement_result_counts']) }}
+               'engagement_result_counts', 'serving']) }}
 {%- endmacro %}
 
 {# The batches of the run itself, [min, max] (what ingest just replaced). #}

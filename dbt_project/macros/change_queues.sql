@@ -6,7 +6,8 @@
     its own rows when it commits. A run that dies in between leaves the rows, so the next run
     rebuilds them; a partial run (one model from the UI) leaves the other consumers' rows.
 
-        changed_event_dates    fct_engagement_results → daily_result_counts, engagement_result_counts
+        changed_event_dates    fct_engagement_results → the daily models, engagement_result_counts,
+                               and the publish step (consumer `serving`)
         changed_messages       int_engagement_mentions → engagement_result_counts
         changed_engagements    engagement_result_counts → engagement_summary
 #}

@@ -1,7 +1,9 @@
 {#
     Engagement attribution: a message belongs to the engagement first named for it, in the
     dedupe order (earlier batch; then earlier event time, file, position), by any accepted
-    record of its channel, whatever batch that record came in.
+    record of its channel. A full build looks at every batch; an incremental one at the
+    batches from the dedupe window before its oldest result on (the guarantee: a mention
+    counts for the results of its message up to that window later).
 #}
 
 {# The first engagement named for each message of `results` (a relation or CTE name). #}
@@ -26,6 +28,15 @@
             on
                 mentions.channel = wanted.channel
                 and mentions.attribution_key = wanted.attribution_key
+        {% if is_incremental() -%}
+            {#- Incremental runs read the mentions from the dedupe window before the oldest
+                result on: the nightly cost stays independent of history. -#}
+            where mentions.batch_date >= (
+                select {{ dbt.dateadd('day', -(var('dedupe_window_days') | int),
+                                      'min(batch_date)') }}
+                from {{ results }}
+            )
+        {%- endif %}
     ) as ranked
     where mention_order = 1
 {%- endmacro %}

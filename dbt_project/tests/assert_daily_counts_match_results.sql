@@ -1,13 +1,22 @@
 {{ config(meta={"dagster": {"ref": {"name": "daily_result_counts"}}}) }}
 
--- Summed over days, the summary counts exactly the rows of the fact table (Fivetran-style
--- integrity test between layers).
-with summary as (
+-- On the event dates of the run's batches, the summary counts exactly the rows of the fact
+-- table (Fivetran-style integrity test between layers).
+with dates as (
+    select distinct event_date
+    from {{ ref('fct_engagement_results') }}
+    where
+        batch_date between cast('{{ var("min_batch_date") }}' as date)
+        and cast('{{ var("max_batch_date") }}' as date)
+),
+
+summary as (
     select
         channel,
         status,
         sum(result_count) as results
     from {{ ref('daily_result_counts') }}
+    where event_date in (select dates.event_date from dates)
     group by channel, status
 ),
 
@@ -17,6 +26,7 @@ facts as (
         status,
         count(*) as results
     from {{ ref('fct_engagement_results') }}
+    where event_date in (select dates.event_date from dates)
     group by channel, status
 )
 

@@ -33,11 +33,13 @@ Placed = tuple[Record, str, int, int]  # record, file name, line, element in the
 class Files:
     """Lines per file, remembering where every record was put."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix  # of every file name (the part of a large volume)
         self.lines: dict[str, list[str]] = {}
         self.placed: list[Placed] = []
 
     def line(self, name: str, text: str, records: list[Record] = ()) -> None:  # type: ignore[assignment]
+        name = self.prefix + name
         lines = self.lines.setdefault(name, [])
         lines.append(text)
         self.placed += [(r, name, len(lines), i) for i, r in enumerate(records)]
@@ -53,17 +55,17 @@ class Files:
 
 
 def write_batch(
-    rng: random.Random, folder: Path, source: str, records: list[Record]
+    rng: random.Random, folder: Path, source: str, records: list[Record], prefix: str = ""
 ) -> tuple[int, list[Placed]]:
-    files = Files()
+    files = Files(prefix)
     LAYOUTS[source](rng, files, records)
     return files.write(folder), files.placed
 
 
-def write_broken_file(rng: random.Random, folder: Path) -> None:
+def write_broken_file(rng: random.Random, folder: Path, prefix: str = "") -> None:
     name, content = rng.choice(BROKEN_FILES)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"broken-{name}").write_bytes(content)
+    (folder / f"{prefix}broken-{name}").write_bytes(content)
 
 
 def _text(record: Record) -> str:

@@ -56,7 +56,13 @@ def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> d
         reports = []
         with warehouse.writer(engagement.warehouse_path) as con:
             for batch_date in batch_dates(context):
-                report = batch.ingest_batch(con, parser, engagement.landing_path, batch_date)
+                report = batch.ingest_batch(
+                    con,
+                    parser,
+                    engagement.landing_path,
+                    batch_date,
+                    max_record_bytes=engagement.max_record_bytes,
+                )
                 context.log.info(_summary(report))
                 reports.append(report)
             stored = _stored_counts(con, parser.name, [r.batch_date for r in reports])

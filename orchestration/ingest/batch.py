@@ -23,10 +23,10 @@ from orchestration.ingest.parser import SourceParser
 from orchestration.ingest.quarantine import judge
 from orchestration.ingest.records import document_is_json, load_records
 from orchestration.ingest.sql_functions import register
+from orchestration.settings import DEFAULT_MAX_RECORD_BYTES
 from orchestration.warehouse import transaction
 
 MAX_DOCUMENT_BYTES = 256 << 20
-BAD_FILE_PREVIEW_BYTES = 4096
 SLICE_TABLES = (
     "raw.observations",
     "quarantine.rejected_records",
@@ -76,7 +76,12 @@ class BatchReport:
 
 
 def ingest_batch(
-    con: duckdb.DuckDBPyConnection, parser: SourceParser, landing_dir: Path, batch_date: date
+    con: duckdb.DuckDBPyConnection,
+    parser: SourceParser,
+    landing_dir: Path,
+    batch_date: date,
+    *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> BatchReport:
     register(con)
     if parser.macros:
@@ -88,7 +93,9 @@ def ingest_batch(
         for table in SLICE_TABLES:
             con.execute(f"delete from {table} where source = ? and batch_date = ?", slice_params)
         for file in files:
-            report.files.append(_ingest_file(con, parser, file, batch_date, report.reasons))
+            report.files.append(
+                _ingest_file(con, parser, file, batch_date, report.reasons, max_record_bytes)
+            )
         con.execute(
             "insert into audit.ingested_batches values (?, ?, ?, ?, ?, ?, ?, now())",
             [
@@ -109,6 +116,7 @@ def _ingest_file(
     file: landing.LandingFile,
     batch_date: date,
     reasons: Counter[str],
+    max_record_bytes: int,
 ) -> FileReport:
     report = FileReport(
         file.name, file.size, datetime.fromtimestamp(file.mtime_ns / 1e9).astimezone()
@@ -116,9 +124,14 @@ def _ingest_file(
     context = [parser.name, batch_date, file.name]
     file_reasons: Counter[str] = Counter()
     try:
+        if not file.regular:
+            raise reader.BadFile(f"{file.name!r} is not a regular file (a folder, link or device)")
         if file.format is None:
             raise reader.BadFile(f"{file.name!r} is not a file type this source reads")
-        for units in reader.read_units(file, MAX_DOCUMENT_BYTES):
+        if file.size == 0:
+            report.status = "empty"  # a zero-byte file holds no record (not even a bad one)
+        chunks = reader.read_units(file, MAX_DOCUMENT_BYTES, max_record_bytes)
+        for units in chunks if file.size else ():
             if file.format == "document" and not document_is_json(con, units):
                 raise reader.BadFile("the file is not valid JSON")
             _ingest_chunk(con, parser, units, context, report, file_reasons)
@@ -131,7 +144,7 @@ def _ingest_file(
         con.execute(
             "insert into quarantine.rejected_records "
             "values (?, ?, ?, null, null, 'bad_file', ?, ?, now())",
-            [*context, str(bad), _preview(file.path)],
+            [*context, str(bad), reader.preview(file)],
         )
         report.status, report.records_read, report.records_rejected = "bad_file", 1, 1
         report.observations = 0
@@ -253,10 +266,3 @@ from candidates as c
 join chunk_records as r using (record_id)
 anti join chunk_rejected as j using (record_id)
 """
-
-
-def _preview(path: Path) -> str:
-    with path.open("rb") as handle:
-        head = handle.read(BAD_FILE_PREVIEW_BYTES + 1)
-    text = head[:BAD_FILE_PREVIEW_BYTES].decode("utf-8", "backslashreplace")
-    return text + (" …" if len(head) > BAD_FILE_PREVIEW_BYTES else "")

@@ -22,6 +22,7 @@ class LandingFile:
     mtime_ns: int
     format: str | None  # "lines", "document", "csv"; None = a type the pipeline does not read
     gzip: bool
+    regular: bool = True  # False: a folder, link or device, reported as a bad file and never read
 
 
 def fingerprint(files: list[LandingFile]) -> str:
@@ -37,7 +38,10 @@ def batch_dir(landing_dir: Path, source: str, batch_date: date) -> Path:
 def batch_files(
     landing_dir: Path, source: str, batch_date: date, *, csv: bool = False
 ) -> list[LandingFile]:
-    """The regular files of one batch folder, by name. A missing folder is an empty batch."""
+    """The entries of one batch folder, by name. A missing folder is an empty batch.
+
+    Links are not followed: an entry that is not a regular file is listed with `regular=False`.
+    """
     folder = batch_dir(landing_dir, source, batch_date)
     try:
         entries = list(os.scandir(folder))
@@ -45,15 +49,17 @@ def batch_files(
         return []
     files = []
     for entry in entries:
-        info = entry.stat(follow_symlinks=False)
-        if not stat.S_ISREG(info.st_mode):
-            continue  # folders, links and devices are not landed files
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # removed since the listing: nothing was read
         files.append(_describe(Path(entry.path), info, csv=csv))
     return sorted(files, key=lambda f: f.name)
 
 
 def _describe(path: Path, info: os.stat_result, *, csv: bool) -> LandingFile:
-    name = path.name
+    # A name that is not UTF-8 is kept as text with its bad bytes escaped (as the database needs).
+    name = os.fsencode(path.name).decode("utf-8", "backslashreplace")
     lower = name.lower()
     is_gzip = lower.endswith(".gz")
     base = lower[:-3] if is_gzip else lower
@@ -65,4 +71,5 @@ def _describe(path: Path, info: os.stat_result, *, csv: bool) -> LandingFile:
         fmt = "csv"
     else:
         fmt = None
-    return LandingFile(path, name, info.st_size, info.st_mtime_ns, fmt, is_gzip)
+    regular = stat.S_ISREG(info.st_mode)
+    return LandingFile(path, name, info.st_size, info.st_mtime_ns, fmt, is_gzip, regular)

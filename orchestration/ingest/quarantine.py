@@ -21,6 +21,7 @@ REASON_CODES = (
     "status_not_allowed_for_channel",
 )
 REJECTION_COLUMNS = ["record_id", "reason_code", "reason"]
+SHOWN_CHARS = 200  # of a value quoted in a reason (the record itself is kept beside it)
 
 
 def judge(frame: pd.DataFrame, parser: SourceParser) -> pd.DataFrame:
@@ -57,9 +58,17 @@ def _reason(row, parser: SourceParser) -> str:  # type: ignore[no-untyped-def]
     if code == "bad_timestamp":
         if pd.isna(row.time_value):
             return f"no event time: {parser.required.get('event_time', row.time_field)} is missing"
-        return f"{row.time_field} {row.time_value!r} is not a valid time"
+        return f"{row.time_field} {_shown(row.time_value)} is not a valid time"
     if code == "unknown_status":
-        return f"{row.raw_field} {row.raw_value!r} is not a known {parser.name} value"
+        return f"{row.raw_field} {_shown(row.raw_value)} is not a known {parser.name} value"
     if code == "status_not_allowed_for_channel":
-        return f"{row.raw_field} {row.raw_value!r} is not allowed on channel {row.channel!r}"
+        return (
+            f"{row.raw_field} {_shown(row.raw_value)} is not allowed on channel "
+            f"{_shown(row.channel)}"
+        )
     return code
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"

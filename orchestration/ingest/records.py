@@ -9,6 +9,7 @@ Every relation here has the columns
     line_no BIGINT, item VARCHAR, ord INTEGER[], raw VARCHAR, rec VARCHAR, error VARCHAR
 where `item` says where inside the line a record sits (e.g. `[2]`, `items[0]`), `ord` orders the
 records of a line, `raw` is the text quarantined for the record and `rec` the JSON object parsed.
+The text kept in `raw` is bounded: past RECORD_PREVIEW_CHARS it is cut, with a marker saying so.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+RECORD_PREVIEW_CHARS = 1 << 16
+
 ELEMENTS_SQL = """
 with units as (
     select
         line_no,
         text,
-        case
-            when not utf8_ok then 'the line is not UTF-8 text'
-            when not json_valid(text) then 'the line is not valid JSON'
-        end as error
+        coalesce(error, case when not json_valid(text) then 'the line is not valid JSON' end)
+            as error
     from units_chunk
-    where trim(text, chr(32) || chr(9) || chr(13) || chr(10)) <> ''
+    where error is not null or trim(text, chr(32) || chr(9) || chr(13) || chr(10)) <> ''
 ),
 
 typed as (
@@ -71,7 +72,9 @@ select
     line_no,
     item,
     row_number() over (partition by line_no order by ord)::integer as seq,
-    raw,
+    case when length(raw) > {preview}
+         then left(raw, {preview}) || ' … [cut: ' || length(raw) || ' characters]'
+         else raw end as raw,
     rec,
     error
 from ({unwrapped})
@@ -86,7 +89,8 @@ def load_records(
     con.execute(f"create or replace temp view elements as {ELEMENTS_SQL}")
     unwrapped = unwrap_sql or "select * from elements"
     con.execute(
-        f"create or replace temp table {table} as {RECORDS_SQL.format(unwrapped=unwrapped)}"
+        f"create or replace temp table {table} as "
+        + RECORDS_SQL.format(unwrapped=unwrapped, preview=RECORD_PREVIEW_CHARS)
     )
     con.unregister("units_chunk")
 

@@ -1,8 +1,9 @@
 """DuckDB macros shared by the parsers: JSON field access and provider time formats.
 
 Every time macro returns a TIMESTAMPTZ, or NULL when the value is not a valid instant (February 30,
-a number out of range, text in another format). The connection's TimeZone is UTC, so an ISO time
-without an offset is read as UTC.
+a number out of range, an instant outside years 1 to 9999 in UTC, text in another format). The
+connection's TimeZone is UTC, so an ISO time without an offset is read as UTC. No macro raises on
+a value read from a record, whatever it holds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ create or replace temp macro jtext(j) as
 
 create or replace temp macro jstring(j) as
     case when json_type(j) = 'VARCHAR' then nullif(json_extract_string(j, '$'), '') end;
+
+-- json() raises on text that is not JSON (a field holding "a@example.org" where a list belongs).
+create or replace temp macro try_json(value) as
+    case when json_valid(value) then json(value) end;
+
+-- Years 1 to 9999 in UTC, as the epoch macros: beyond, Python (pandas, dbt's adapters) fails.
+create or replace temp macro bounded_time(t) as
+    case when epoch_us(t) between {MIN_EPOCH_S * 1_000_000} and {MAX_EPOCH_S * 1_000_000 + 999_999}
+         then t end;
 
 create or replace temp macro epoch_seconds_time(seconds) as
     case when seconds between {MIN_EPOCH_S} and {MAX_EPOCH_S}
@@ -37,12 +47,12 @@ create or replace temp macro rfc2822_zone(value) as
 
 create or replace temp macro iso_time(value) as
     case when regexp_full_match(trim(value), '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([T ].*)?')
-         then try_cast(trim(value) as timestamptz) end;
+         then bounded_time(try_cast(trim(value) as timestamptz)) end;
 
 create or replace temp macro rfc2822_time(value) as
-    coalesce(
+    bounded_time(coalesce(
         try_strptime(rfc2822_zone(value), '%a, %d %b %Y %H:%M:%S %z'),
-        try_strptime(rfc2822_zone(value), '%d %b %Y %H:%M:%S %z'));
+        try_strptime(rfc2822_zone(value), '%d %b %Y %H:%M:%S %z')));
 
 create or replace temp macro present_or_none(observations) as
     case when len(list_filter(observations, lambda o: o.raw_value is not null)) > 0

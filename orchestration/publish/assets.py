@@ -37,6 +37,7 @@ def publish_assets(marts: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 "path": dg.MetadataValue.path(str(published.path)),
                 "parquet": dg.MetadataValue.path(str(published.parquet)),
                 "rows": dg.MetadataValue.json(published.rows),
+                "fact_days_written": published.fact_days_written,
             }
         )
 

@@ -5,6 +5,7 @@ import pandera.pandas as pa
 
 from orchestration import warehouse
 from orchestration.ingest.schemas import result_schema
+from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import EngagementConfig
 
 DAILY_COUNTS = dg.AssetKey(["marts", "daily_result_counts"])
@@ -13,6 +14,7 @@ DAILY_COUNTS = dg.AssetKey(["marts", "daily_result_counts"])
 @dg.asset_check(
     asset=DAILY_COUNTS,
     blocking=True,
+    pool=WAREHOUSE_POOL,  # it opens the warehouse: not while another run writes it
     description="Every (channel, status) counted is in the taxonomy seed (pandera).",
 )
 def daily_counts_match_taxonomy(engagement: EngagementConfig) -> dg.AssetCheckResult:

@@ -18,7 +18,7 @@ create or replace temp macro recipients_of(recipients) as
 
 -- SES recipient objects (a JSON array of {"emailAddress": ...}) → their addresses.
 create or replace temp macro addresses_of(recipients) as
-    list_transform(try_cast(json(recipients) as json[]),
+    list_transform(try_cast(try_json(recipients) as json[]),
                    lambda r: json_extract_string(r, '$.emailAddress'));
 
 create or replace temp macro is_sns_envelope(rec) as
@@ -92,7 +92,7 @@ PARSER = SourceParser(
                 *,
                 coalesce(event_type, notification_type) as raw_type,
                 lower(trim(coalesce(event_type, notification_type))) as type,
-                try_cast(json(coalesce(destination, '[]')) as varchar[]) as destinations
+                try_cast(try_json(coalesce(destination, '[]')) as varchar[]) as destinations
             from fields
         ),
 
@@ -118,7 +118,7 @@ PARSER = SourceParser(
                     when 'send' then recipients_of(destinations)
                     when 'reject' then recipients_of(destinations)
                     when 'rendering failure' then recipients_of(destinations)
-                    when 'delivery' then recipients_of(try_cast(json(delivered) as varchar[]))
+                    when 'delivery' then recipients_of(try_cast(try_json(delivered) as varchar[]))
                     when 'bounce' then recipients_of(addresses_of(bounced))
                     when 'complaint' then recipients_of(addresses_of(complained))
                     when 'open' then [if(len(destinations) = 1, destinations[1], '')]

@@ -9,6 +9,13 @@ SM…/MM… a message. Same vocabulary as the status callbacks.
 from orchestration.ingest.parser import SourceParser
 
 UNWRAP = """
+with pages as (
+    select *, if(json_exists(rec, '$.calls'), 'calls', 'messages') as list
+    from elements
+    where error is null and not json_exists(rec, '$.data')
+        and (json_exists(rec, '$.calls') or json_exists(rec, '$.messages'))
+)
+
 select * from elements
 where error is not null
     or not (json_exists(rec, '$.calls') or json_exists(rec, '$.messages')
@@ -40,13 +47,14 @@ from (
                   json_extract(rec, '$.messages[*]')))::varchar as element,
         unnest(range(1, json_array_length(json_extract(rec, '$.' || list))::bigint + 1))
             as position
-    from (
-        select *, if(json_exists(rec, '$.calls'), 'calls', 'messages') as list
-        from elements
-        where error is null and not json_exists(rec, '$.data')
-            and (json_exists(rec, '$.calls') or json_exists(rec, '$.messages'))
-    )
+    from pages
 )
+
+union all
+
+select line_no, item, ord, raw, null as rec, list || ' is not an array' as error
+from pages
+where json_type(rec, '$.' || list) is distinct from 'ARRAY'
 """
 
 PARSER = SourceParser(

@@ -1,0 +1,313 @@
+"""`engagement bench`: the pipeline measured against the DuckDB floor, on the same files.
+
+- floor: DuckDB alone reads every landing file of the batch once and groups the raw status
+  values (the least any pipeline must do);
+- fixed: `engagement run` of an empty batch on an empty warehouse (imports, Dagster, dbt);
+- pipeline: `engagement run` of the batch on an empty warehouse: total, per stage (the
+  Dagster steps; ingest split into parse, validate and load), rows per second, and the peak
+  RSS of the whole process tree (the CLI, dbt, ...);
+- with --history-days H: the same batch on a warehouse already holding H days (built by
+  ingesting synthetic raw rows and a full dbt build), against the empty-warehouse run.
+
+Prints one JSON line per measurement, a table, and last a JSON summary with `events`,
+`floor_s`, `pipeline_s`, `fixed_s`, `marginal_ratio` ((pipeline - fixed) / floor),
+`peak_rss_mb` and, with history, `history_ratio`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import PROJECT_ROOT
+
+BATCH = date(2026, 6, 1)
+STATUS_FIELDS = ("CallStatus", "MessageStatus", "event", "eventType", "event_type", "status")
+HISTORY_ROWS_PER_DAY = 100_000
+
+
+def bench(events: int, days: int = 1, history_days: int = 0, work: Path | None = None) -> dict:
+    from orchestration.generate import generate
+
+    root = Path(work or tempfile.mkdtemp(prefix="engagement-bench-"))
+    landing = root / "landing"
+    shutil.rmtree(landing, ignore_errors=True)
+    last = BATCH + timedelta(days=days - 1)
+    started = time.monotonic()
+    generated = generate(landing, BATCH, days, events // days, seed=1, keep_results=False)
+    _emit(
+        "generate",
+        seconds=time.monotonic() - started,
+        records=generated.records_written,
+        bytes=_size(landing),
+    )
+    results: dict = {"events": generated.records_written, "days": days}
+
+    results["floor_s"] = _floor(landing, BATCH, last)
+    _emit("floor", seconds=results["floor_s"])
+
+    empty_day = BATCH - timedelta(days=1)  # no file landed that day
+    fixed = _run(root / "fixed", landing, empty_day, empty_day)
+    results["fixed_s"] = fixed["seconds"]
+    _emit("fixed", **fixed)
+
+    pipeline = _run(root / "empty", landing, BATCH, last)
+    results.update(
+        pipeline_s=pipeline["seconds"],
+        peak_rss_mb=pipeline["peak_rss_mb"],
+        stages=pipeline["stages"],
+    )
+    results["rows_per_s"] = round(generated.records_written / pipeline["seconds"])
+    results["marginal_ratio"] = round(
+        (pipeline["seconds"] - results["fixed_s"]) / results["floor_s"], 2
+    )
+    _emit("pipeline", **pipeline)
+
+    if history_days:
+        history = root / "history"
+        _build_history(history, BATCH - timedelta(days=history_days), history_days)
+        loaded = _run(history, landing, BATCH, last, keep=True)
+        results["history_days"] = history_days
+        results["history_pipeline_s"] = loaded["seconds"]
+        results["history_ratio"] = round(loaded["seconds"] / pipeline["seconds"], 2)
+        _emit("pipeline_with_history", history_days=history_days, **loaded)
+
+    _table(results)
+    print(json.dumps(results), flush=True)
+    return results
+
+
+def _floor(landing: Path, first: date, last: date) -> float:
+    """DuckDB reading every file of the batch once, grouping the raw status values.
+
+    (The deliberately broken files the generator adds are left out: they hold no record.)"""
+    files = [
+        str(path)
+        for path in landing.glob("*/*/*")
+        if path.is_file()
+        and first.isoformat() <= path.parent.name <= last.isoformat()
+        and "broken-" not in path.name
+    ]
+    lines = [f for f in files if ".jsonl" in f or ".ndjson" in f]
+    documents = [f for f in files if f.endswith((".json", ".json.gz"))]
+    tables = [f for f in files if f.endswith(".csv")]
+    value = "coalesce(" + ", ".join(f"json ->> '{f}'" for f in STATUS_FIELDS) + ")"
+    con = duckdb.connect()
+    started = time.monotonic()
+    for paths, fmt in ((lines, "newline_delimited"), (documents, "auto")):
+        if paths:
+            con.execute(
+                f"select {value} as raw_value, count(*) from read_json_objects(?, format = "
+                f"'{fmt}', ignore_errors = true) group by raw_value",
+                [paths],
+            ).fetchall()
+    if tables:
+        con.execute(
+            "select status, count(*) from read_csv(?, all_varchar = true, union_by_name = true) "
+            "group by status",
+            [tables],
+        ).fetchall()
+    return round(time.monotonic() - started, 3)
+
+
+def _run(home: Path, landing: Path, first: date, last: date, keep: bool = False) -> dict:
+    """`engagement run` in a subprocess, with the peak RSS of its process tree."""
+    if not keep:
+        shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "ENGAGEMENT_LANDING_DIR": str(landing),
+        "ENGAGEMENT_WAREHOUSE": str(home / "warehouse.duckdb"),
+        "ENGAGEMENT_SERVING_DIR": str(home / "serving"),
+        "DAGSTER_HOME": str(home / "dagster"),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "orchestration.cli",
+        "run",
+        "--from",
+        str(first),
+        "--to",
+        str(last),
+    ]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with _peak_rss(process.pid) as peak:
+        _, errors = process.communicate()
+    seconds = round(time.monotonic() - started, 2)
+    if process.returncode != 0:
+        raise RuntimeError(f"engagement run failed:\n{errors[-3000:]}")
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": round(peak[0] / 2**20),
+        "stages": _stages(home / "dagster"),
+    }
+
+
+def _stages(dagster_home: Path) -> dict[str, float]:
+    """Seconds per stage of the last run: Dagster step durations, ingest split by stage."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.get_runs(limit=1)[0]
+        stages: dict[str, float] = {}
+        started: dict[str, float] = {}
+        for record in instance.all_logs(run.run_id):
+            event = record.dagster_event
+            if event is None:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_START:
+                started[event.step_key] = record.timestamp
+            elif event.event_type == dg.DagsterEventType.STEP_SUCCESS:
+                stage = _stage(event.step_key)
+                stages[stage] = stages.get(stage, 0.0) + record.timestamp - started[event.step_key]
+            elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+                metadata = event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
+                for name in ("parse_s", "validate_s", "load_s"):
+                    if name in metadata:
+                        key = f"ingest.{name[:-2]}"
+                        stages[key] = stages.get(key, 0.0) + float(metadata[name].value)
+    return {name: round(seconds, 2) for name, seconds in sorted(stages.items())}
+
+
+def _stage(step_key: str) -> str:
+    if step_key.startswith("ingest__"):
+        return "ingest"
+    if step_key.startswith("serving__"):
+        return "publish"
+    return "dbt" if step_key == "engagement_dbt" else step_key
+
+
+@contextmanager
+def _peak_rss(pid: int):
+    """Sample the resident memory of `pid` and all its descendants; yields [peak bytes]."""
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(pid))
+            done.wait(0.1)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        thread.join()
+
+
+def _tree_rss(root: int) -> int:
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(entry.path, "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry.name)] = int(fields.get("PPid", "0"))
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    tree, frontier = {root}, [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        frontier = [pid for pid in children if pid not in tree]
+        tree.update(frontier)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def _build_history(home: Path, first: date, days: int) -> None:
+    """A warehouse holding `days` batches before the benchmark batch: synthetic raw rows (the
+    statuses and keys a real batch has), then a full dbt build over them."""
+    from orchestration import warehouse
+
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    path = home / "warehouse.duckdb"
+    rows = days * HISTORY_ROWS_PER_DAY
+    with warehouse.writer(path) as con:
+        con.execute(_HISTORY_SQL, [first, HISTORY_ROWS_PER_DAY, rows])
+        con.execute(
+            "insert into audit.ingested_batches select source, batch_date, 1, count(*), count(*),"
+            " 0, count(*), now() from raw.observations group by all"
+        )
+    env = {**os.environ, "ENGAGEMENT_WAREHOUSE": str(path)}
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            "--profiles-dir",
+            str(PROJECT_ROOT / "dbt_project"),
+            "--quiet",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+    )
+    _emit("history_build", days=days, rows=rows, dbt_seconds=round(time.monotonic() - started, 1))
+
+
+_HISTORY_SQL = """
+insert into raw.observations
+select
+    'sendgrid', batch_date, 'history.jsonl', i, null, 1, 1, 'email', 'event',
+    (['processed', 'delivered', 'open', 'click', 'bounce'])[1 + i % 5],
+    'h' || i, false, 'm' || (i // 3), 'm' || (i // 3),
+    batch_date::timestamptz + to_seconds(i % 86400), null, null, 'eng-' || (i % 30), now()
+from (select i, ($1::date + (i // $2)::integer) as batch_date from range($3) t(i))
+"""
+
+
+def _table(results: dict) -> None:
+    lines = [
+        ("events", f"{results['events']:,}"),
+        ("floor (DuckDB reads the batch once)", f"{results['floor_s']:.2f} s"),
+        ("fixed cost (empty batch)", f"{results['fixed_s']:.1f} s"),
+        ("pipeline", f"{results['pipeline_s']:.1f} s ({results['rows_per_s']:,} rows/s)"),
+        ("marginal / floor", f"{results['marginal_ratio']:.2f}"),
+        ("peak RSS, process tree", f"{results['peak_rss_mb']:,} MB"),
+    ] + [(f"  stage {name}", f"{seconds:.1f} s") for name, seconds in results["stages"].items()]
+    if "history_ratio" in results:
+        lines.append(
+            (
+                f"with {results['history_days']} days of history",
+                f"{results['history_pipeline_s']:.1f} s (x{results['history_ratio']:.2f})",
+            )
+        )
+    width = max(len(name) for name, _ in lines)
+    for name, value in lines:
+        print(f"{name.ljust(width)}  {value}", flush=True)
+
+
+def _emit(measurement: str, **values: object) -> None:
+    print(json.dumps({"measurement": measurement, **values}), flush=True)
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
