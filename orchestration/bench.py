@@ -251,8 +251,10 @@ def _build_history(home: Path, first: date, days: int) -> None:
     with warehouse.writer(path) as con:
         con.execute(_HISTORY_SQL, [first, HISTORY_ROWS_PER_DAY, rows])
         con.execute(
-            "insert into audit.ingested_batches select source, batch_date, 1, count(*), count(*),"
-            " 0, count(*), now() from raw.observations group by all"
+            "insert into audit.ingested_batches (source, batch_date, files, records_read, "
+            "records_accepted, records_rejected, observations, ingested_at) "
+            "select source, batch_date, 1, count(*), count(*), 0, count(*), now() "
+            "from raw.observations group by all"
         )
     env = {**os.environ, "ENGAGEMENT_WAREHOUSE": str(path)}
     started = time.monotonic()

@@ -11,6 +11,7 @@ from orchestration.automation import (
     nightly_schedule,
 )
 from orchestration.ingest.assets import ingest_assets
+from orchestration.ingest.retention import retention_asset
 from orchestration.partitions import daily_batches
 from orchestration.publish.assets import publish_assets
 from orchestration.resources import EngagementConfig
@@ -30,6 +31,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     ingest = ingest_assets(partitions)
     models = dbt_models(partitions, [key for asset in ingest for key in asset.keys])
     publish = publish_assets([key for key in models.keys if key.path[0] == "marts"])
+    retention = retention_asset([key for asset in publish for key in asset.keys])
     fresh = freshness_check(DAILY_COUNTS, settings)
     everything = dg.define_asset_job(
         JOB_NAME,
@@ -38,7 +40,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         description="Ingest every source, build every model and publish, for the batch dates.",
     )
     return dg.Definitions(
-        assets=[*ingest, models, *publish],
+        assets=[*ingest, models, *publish, retention],
         asset_checks=[daily_counts_match_taxonomy, fresh],
         jobs=[everything],
         schedules=[nightly_schedule(everything, settings), freshness_schedule(fresh, settings)],

@@ -20,6 +20,7 @@ class EngagementConfig(dg.ConfigurableResource):
     dedupe_window_days: int
     quarantine_alert_rate: float
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    retention_days: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EngagementConfig:
@@ -31,6 +32,7 @@ class EngagementConfig(dg.ConfigurableResource):
             dedupe_window_days=settings.dedupe_window_days,
             quarantine_alert_rate=settings.quarantine_alert_rate,
             max_record_bytes=settings.max_record_bytes,
+            retention_days=settings.retention_days,
         )
 
     @property

@@ -27,10 +27,12 @@ class Settings:
     partitions_start: date
     quarantine_alert_rate: float
     max_record_bytes: int  # a longer line is one malformed record
+    retention_days: int | None  # raw and quarantined records older than this are purged
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        _production_key(env)
         return cls(
             landing_dir=_path(env, "ENGAGEMENT_LANDING_DIR", DATA_DIR / "landing"),
             warehouse=_warehouse(env),
@@ -46,6 +48,7 @@ class Settings:
                 minimum=1024,
                 maximum=256 << 20,  # the size of a whole .json document
             ),
+            retention_days=_retention(env),
         )
 
     def require_landing_dir(self) -> Path:
@@ -55,6 +58,25 @@ class Settings:
                 "create it or point the variable at the landing tree"
             )
         return self.landing_dir
+
+
+def _retention(env: dict[str, str]) -> int | None:
+    """Off unless set; at least two dedupe windows, which every run still reads."""
+    if not env.get("ENGAGEMENT_RETENTION_DAYS", "").strip():
+        return None
+    window = _int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7)
+    return _int(env, "ENGAGEMENT_RETENTION_DAYS", 0, minimum=2 * window)
+
+
+def _production_key(env: dict[str, str]) -> None:
+    if (
+        env.get("ENGAGEMENT_ENV", "").strip().lower() == "production"
+        and not env.get("ENGAGEMENT_HMAC_KEY", "").strip()
+    ):
+        raise ConfigError(
+            "ENGAGEMENT_HMAC_KEY is required when ENGAGEMENT_ENV=production: recipients are "
+            "stored as keyed hashes, and the key must stay the same from run to run"
+        )
 
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:

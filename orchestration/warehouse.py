@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -76,7 +77,21 @@ create table if not exists audit.ingested_batches (
     ingested_at timestamptz not null,
     primary key (source, batch_date)
 );
+alter table audit.ingested_batches add column if not exists purged_at timestamptz;
 """
+
+
+STORAGE_REFUSED = (  # write errors that retrying does not cure
+    "No space left on device",
+    "File too large",
+    "Disk quota exceeded",
+    "Read-only file system",
+)
+
+
+def storage_refused(error: BaseException) -> bool:
+    """The disk refused a write (full, quota, size limit, read-only), from DuckDB or Python."""
+    return any(reason in str(error) for reason in STORAGE_REFUSED)
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -96,6 +111,22 @@ def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def purge(con: duckdb.DuckDBPyConnection, before: date) -> dict[str, int]:
+    """Retention: delete the raw and quarantined records of batches before `before`, and mark
+    those batches purged (frozen: dbt no longer rebuilds their facts, which stay)."""
+    with transaction(con):
+        purged = {
+            table: con.execute(f"delete from {table} where batch_date < ?", [before]).fetchone()[0]
+            for table in ("raw.observations", "quarantine.rejected_records")
+        }
+        con.execute(
+            "update audit.ingested_batches set purged_at = now() "
+            "where batch_date < ? and purged_at is null",
+            [before],
+        )
+    return purged
 
 
 @contextmanager

@@ -149,3 +149,28 @@ def test_a_duplicate_beyond_the_window_counts_again(env: Environment, monkeypatc
     # 11-08 is 7 batches after 11-01: a duplicate; 11-09 is 8 after: beyond the window, but
     # 11-08's copy is within it, so it is a duplicate too.
     assert counts(env) == {("2026-11-01", "email", "open"): (1, 1)}
+
+
+def test_a_file_that_disappears_is_reported_and_its_records_leave_the_batch(env: Environment):
+    from orchestration import warehouse
+    from orchestration.ingest import batch, sources
+
+    env.write("sendgrid", "2026-11-01", "a.jsonl", [sendgrid("e1", "open", "2026-11-01T10:00:00")])
+    gone = env.write(
+        "sendgrid", "2026-11-01", "b.jsonl", [sendgrid("e2", "click", "2026-11-01T11:00:00")]
+    )
+
+    def ingest() -> tuple[list[str], list[tuple]]:
+        with warehouse.writer(env.warehouse_path) as con:
+            report = batch.ingest_batch(
+                con, sources.get("sendgrid"), env.landing, date(2026, 11, 1)
+            )
+            rows = con.execute(
+                "select source_file, raw_status from raw.observations order by source_file"
+            ).fetchall()
+        return report.files_gone, rows
+
+    assert ingest() == ([], [("a.jsonl", "open"), ("b.jsonl", "click")])
+    gone.unlink()
+    assert ingest() == (["b.jsonl"], [("a.jsonl", "open")])
+    assert ingest() == ([], [("a.jsonl", "open")])

@@ -22,14 +22,26 @@
 {%- endmacro %}
 
 {# Filters for incremental runs; a full build takes every batch. #}
+{#
+    Batches purged by retention (their raw records deleted) are frozen: incremental runs never
+    rebuild their facts, which stay. (A full refresh rebuilds from raw: it would drop them.)
+#}
 {% macro in_rebuilt_batches(column='batch_date') -%}
     {%- set window = batch_window() -%}
     {%- if is_incremental() -%}
         {{ column }} between {{ date_literal(window.rebuild_start) }}
         and {{ date_literal(window.rebuild_end) }}
+        and {{ not_frozen(column) }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{% macro not_frozen(column='batch_date') -%}
+    {{ column }} not in (
+        select purged.batch_date from {{ source('ingest_audit', 'ingested_batches') }} as purged
+        where purged.purged_at is not null
+    )
 {%- endmacro %}
 
 {% macro in_read_batches(column='batch_date') -%}

@@ -187,7 +187,9 @@ def _activity(e: Event, batch: int, rng: random.Random) -> Record:
         "message_id": e.message_id,
         "engagement_id": e.engagement_id,
         "contact_id": f"c-{rng.randint(1, 10**6)}",
-        "attrs": {},
+        "attrs": {"detail": "voicemail left for +1 555 010 7788"}
+        if event_type == "voicemail_drop"
+        else {},
     }
     results = [Expected(ch, st, e.message_id, payload["event_id"]) for ch, st, _ in e.results]
     return Record(

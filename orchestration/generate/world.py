@@ -273,7 +273,7 @@ def _sendgrid(rng: random.Random, start: datetime, engagement: str) -> list[Even
             t + timedelta(seconds=5),
             "bounce",
             type=rng.choice(["bounce", "blocked"]),
-            reason="550 5.1.1 unknown user",
+            reason=f"550 5.1.1 <r{rng.randint(1, 10**6)}@example.com>: unknown user",
         )
         return events
     if outcome == "deferred":

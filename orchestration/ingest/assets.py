@@ -3,6 +3,7 @@
 from collections import Counter
 
 import dagster as dg
+import duckdb
 
 from orchestration import warehouse
 from orchestration.ingest import batch, sources
@@ -53,6 +54,17 @@ def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> d
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, engagement: EngagementConfig):
+        try:
+            yield from _run(context, engagement)
+        except (OSError, duckdb.Error) as error:
+            if warehouse.storage_refused(error):  # a full disk is not cured by waiting
+                raise dg.Failure(
+                    f"The disk refused a write; the batch in progress rolled back: {error}",
+                    allow_retries=False,
+                ) from error
+            raise
+
+    def _run(context: dg.AssetExecutionContext, engagement: EngagementConfig):
         reports = []
         with warehouse.writer(engagement.warehouse_path) as con:
             for batch_date in batch_dates(context):
@@ -64,6 +76,11 @@ def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> d
                     max_record_bytes=engagement.max_record_bytes,
                 )
                 context.log.info(_summary(report))
+                if report.files_gone:
+                    context.log.warning(
+                        f"{parser.name} {batch_date}: files read by the previous run are gone "
+                        f"from the landing folder, their records are removed: {report.files_gone}"
+                    )
                 reports.append(report)
             stored = _stored_counts(con, parser.name, [r.batch_date for r in reports])
             preview = _quarantine_preview(con, parser.name, [r.batch_date for r in reports])
@@ -135,10 +152,19 @@ def _metadata(reports: list[batch.BatchReport], preview: str) -> dict:
         "records_quarantined": rejected,
         "quarantine_rate": dg.MetadataValue.float(rejected / read if read else 0.0),
         "results_loaded_to_raw": sum(r.observations for r in reports),
+        "files_gone": dg.MetadataValue.json(
+            {str(r.batch_date): r.files_gone for r in reports if r.files_gone}
+        ),
         "top_quarantine_reasons": dg.MetadataValue.md(
             "\n".join(f"- `{code}`: {n}" for code, n in reasons.most_common() if n) or "None."
         ),
         "quarantine_preview": dg.MetadataValue.md(preview),
+        **{
+            f"{stage}_s": dg.MetadataValue.float(
+                round(sum((r.seconds[stage] for r in reports), 0.0), 3)
+            )
+            for stage in batch.STAGES
+        },
         FINGERPRINTS: dg.MetadataValue.json({str(r.batch_date): r.fingerprint for r in reports}),
     }
 

@@ -8,7 +8,9 @@ one transaction: a run that dies leaves the previous state of the batch intact.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from orchestration import taxonomy
-from orchestration.ingest import landing, reader
+from orchestration.ingest import landing, pseudonyms, reader
 from orchestration.ingest.parser import SourceParser
 from orchestration.ingest.quarantine import judge
 from orchestration.ingest.records import document_is_json, load_records
@@ -27,6 +29,7 @@ from orchestration.settings import DEFAULT_MAX_RECORD_BYTES
 from orchestration.warehouse import transaction
 
 MAX_DOCUMENT_BYTES = 256 << 20
+STAGES = ("parse", "validate", "load")  # where ingest time goes, reported per batch
 SLICE_TABLES = (
     "raw.observations",
     "quarantine.rejected_records",
@@ -44,6 +47,7 @@ class FileReport:
     records_read: int = 0
     records_rejected: int = 0
     observations: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     @property
     def records_accepted(self) -> int:
@@ -57,6 +61,7 @@ class BatchReport:
     fingerprint: str = ""  # of the folder as read (landing.fingerprint)
     files: list[FileReport] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    files_gone: list[str] = field(default_factory=list)  # read last time, no longer landed
 
     @property
     def records_read(self) -> int:
@@ -74,6 +79,10 @@ class BatchReport:
     def observations(self) -> int:
         return sum(f.observations for f in self.files)
 
+    @property
+    def seconds(self) -> dict[str, float]:
+        return {stage: sum(f.seconds[stage] for f in self.files) for stage in STAGES}
+
 
 def ingest_batch(
     con: duckdb.DuckDBPyConnection,
@@ -82,14 +91,18 @@ def ingest_batch(
     batch_date: date,
     *,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    hmac_key: bytes | None = None,
 ) -> BatchReport:
+    """Ingest one batch; `hmac_key` pseudonymizes personal data (default: the warehouse's)."""
     register(con)
+    pseudonyms.register(con, hmac_key or pseudonyms.hmac_key(_database_path(con)))
     if parser.macros:
         con.execute(parser.macros)
     files = landing.batch_files(landing_dir, parser.name, batch_date, csv=parser.reads_csv)
     report = BatchReport(parser.name, batch_date, landing.fingerprint(files))
     slice_params = [parser.name, batch_date]
     with transaction(con):
+        report.files_gone = _files_gone(con, slice_params, {f.name for f in files})
         for table in SLICE_TABLES:
             con.execute(f"delete from {table} where source = ? and batch_date = ?", slice_params)
         for file in files:
@@ -97,7 +110,9 @@ def ingest_batch(
                 _ingest_file(con, parser, file, batch_date, report.reasons, max_record_bytes)
             )
         con.execute(
-            "insert into audit.ingested_batches values (?, ?, ?, ?, ?, ?, ?, now())",
+            "insert into audit.ingested_batches (source, batch_date, files, records_read, "
+            "records_accepted, records_rejected, observations, ingested_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, now())",
             [
                 *slice_params,
                 len(files),
@@ -108,6 +123,25 @@ def ingest_batch(
             ],
         )
     return report
+
+
+def _timed(chunks: Iterator[pa.Table], seconds: dict[str, float]) -> Iterator[pa.Table]:
+    """The chunks, with the time spent reading each (decompressing, splitting) added to parse."""
+    while True:
+        started = time.perf_counter()
+        units = next(chunks, None)
+        seconds["parse"] += time.perf_counter() - started
+        if units is None:
+            return
+        yield units
+
+
+def _files_gone(con: duckdb.DuckDBPyConnection, slice_params: list, names: set[str]) -> list[str]:
+    read_before = con.execute(
+        "select source_file from audit.ingested_files where source = ? and batch_date = ?",
+        slice_params,
+    ).fetchall()
+    return sorted({name for (name,) in read_before} - names)
 
 
 def _ingest_file(
@@ -131,7 +165,7 @@ def _ingest_file(
         if file.size == 0:
             report.status = "empty"  # a zero-byte file holds no record (not even a bad one)
         chunks = reader.read_units(file, MAX_DOCUMENT_BYTES, max_record_bytes)
-        for units in chunks if file.size else ():
+        for units in _timed(chunks if file.size else iter(()), report.seconds):
             if file.format == "document" and not document_is_json(con, units):
                 raise reader.BadFile("the file is not valid JSON")
             _ingest_chunk(con, parser, units, context, report, file_reasons)
@@ -174,6 +208,7 @@ def _ingest_chunk(
     report: FileReport,
     reasons: Counter[str],
 ) -> None:
+    started = time.perf_counter()
     load_records(con, units, parser.unwrap, "chunk_records")
     columns = parser.create_observations_view(con, "chunk_records", "chunk_observations")
     attribution = "o.attribution_key" if "attribution_key" in columns else "o.message_key"
@@ -189,10 +224,15 @@ def _ingest_chunk(
         .read_all()
         .to_pandas(types_mapper=pd.ArrowDtype)
     )
+    parsed = time.perf_counter()
     rejected = judge(frame, parser)
+    validated = time.perf_counter()
     con.register("chunk_rejected", rejected.astype({"record_id": "int64"}))
     con.execute(_QUARANTINE_SQL, context)
     con.execute(_LOAD_SQL, [*context, parser.dedupe_by_status])
+    report.seconds["parse"] += parsed - started
+    report.seconds["validate"] += validated - parsed
+    report.seconds["load"] += time.perf_counter() - validated
 
     counts = con.sql(
         "select count(*), count(*) filter (where error is not null) from chunk_records"
@@ -221,9 +261,9 @@ _CANDIDATES_SQL = """
 create or replace temp table candidates as
 select
     r.record_id,
-    o.result_key,
-    o.message_key,
-    {attribution} as attribution_key,
+    without_emails(o.result_key) as result_key,
+    without_emails(o.message_key) as message_key,
+    without_emails({attribution}) as attribution_key,
     o.raw_field,
     o.raw_value,
     lower(trim(o.raw_value)) as raw_status,
@@ -231,8 +271,8 @@ select
     o.time_field,
     o.time_value,
     o.event_time,
-    o.detail,
-    o.bounce_type,
+    redacted(o.detail) as detail,
+    redacted(o.bounce_type) as bounce_type,
     o.engagement_id,
     row_number() over (partition by r.record_id order by o.raw_field, o.result_key)::integer
         as observation
@@ -266,3 +306,10 @@ from candidates as c
 join chunk_records as r using (record_id)
 anti join chunk_rejected as j using (record_id)
 """
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> Path:
+    row = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()
+    return Path(row[0]) if row and row[0] else Path.cwd() / "memory.duckdb"

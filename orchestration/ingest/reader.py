@@ -200,7 +200,8 @@ def _units(data: bytes, first_line_no: int, dropped: int, max_bytes: int) -> pa.
 
 def _escape_invalid(binary: pa.LargeBinaryArray) -> tuple[pa.Array, pa.Array]:
     """The slow path, only for blocks holding bytes that are not UTF-8."""
-    texts, errors = [], []
+    texts: list[str] = []
+    errors: list[str | None] = []
     for value in binary.to_pylist():
         try:
             texts.append(value.decode("utf-8"))

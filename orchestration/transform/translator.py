@@ -13,7 +13,8 @@ OWNERS = ["team:data-platform"]
 
 
 class EngagementTranslator(DagsterDbtTranslator):
-    """dbt sources that ingest writes become dependencies on every ingest asset."""
+    """dbt sources that ingest writes become dependencies on every ingest asset (for staging
+    models; marts that read an audit source in a macro depend on ingest through staging)."""
 
     def __init__(self, ingest_keys: Sequence[dg.AssetKey]):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
@@ -36,7 +37,8 @@ class EngagementTranslator(DagsterDbtTranslator):
             self.get_asset_key(self.get_resource_props(manifest, u)) for u in ingest_sources
         }
         deps = [dep for dep in spec.deps if dep.asset_key not in source_keys]
-        deps += [dg.AssetDep(key) for key in self.ingest_keys]
+        if _layer(props) == "staging":  # later layers reach ingest through staging already
+            deps += [dg.AssetDep(key) for key in self.ingest_keys]
         return spec.replace_attributes(deps=deps, owners=OWNERS)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
@@ -45,5 +47,10 @@ class EngagementTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        fqn = dbt_resource_props["fqn"]
-        return "marts" if len(fqn) > 2 and fqn[1] == "marts" else "staging"
+        return "marts" if _layer(dbt_resource_props) == "marts" else "staging"
+
+
+def _layer(dbt_resource_props: Mapping[str, Any]) -> str:
+    """staging, intermediate or marts: the model's folder."""
+    fqn = dbt_resource_props["fqn"]
+    return fqn[1] if len(fqn) > 2 else "staging"

@@ -7,6 +7,7 @@
     Incremental: rebuilds the batches of the run and the window after them (whose duplicates
     may change), reading candidates from the window before them. Nothing else is scanned.
 #}
+-- depends_on: {{ source('ingest_audit', 'ingested_batches') }}
 {{
     config(
         materialized='incremental',

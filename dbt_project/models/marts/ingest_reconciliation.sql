@@ -7,6 +7,7 @@
     the rows whose dedupe key was kept from another row. `lost` (a result neither kept nor a
     duplicate) and `unexplained` (a kept row with no raw row) must be 0.
 #}
+-- depends_on: {{ source('ingest_audit', 'ingested_batches') }}
 {{
     config(
         materialized='incremental',

@@ -1,0 +1,44 @@
+"""A smoke run of the benchmark (tiny N), so that the script cannot rot.
+
+It proves the benchmark runs and reports what scripts read, not any speed: numbers come from
+`engagement bench` itself (README, "Performance").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.settings import PROJECT_ROOT
+
+
+def test_the_benchmark_runs_end_to_end_and_ends_with_its_json_summary(tmp_path: Path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
+    command = ["bench", "--events", "3000", "--history-days", "1", "--work-dir", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    *emitted, summary = [json.loads(line) for line in lines if line.startswith("{")]
+    measurements = [line["measurement"] for line in emitted]
+    assert measurements[:4] == ["generate", "floor", "fixed", "pipeline"]
+    assert "history_build" in measurements and "pipeline_with_history" in measurements
+
+    assert summary == json.loads(lines[-1])
+    for name in ("events", "floor_s", "pipeline_s", "fixed_s", "peak_rss_mb", "history_ratio"):
+        assert summary[name] > 0, name
+    assert summary["marginal_ratio"] == round(
+        (summary["pipeline_s"] - summary["fixed_s"]) / summary["floor_s"], 2
+    )
+    assert {"ingest", "ingest.parse", "ingest.validate", "ingest.load", "dbt", "publish"} <= set(
+        summary["stages"]
+    )
