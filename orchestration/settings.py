@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -33,12 +36,13 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         _production_key(env)
+        window = _int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7)
         return cls(
             landing_dir=_path(env, "ENGAGEMENT_LANDING_DIR", DATA_DIR / "landing"),
             warehouse=_warehouse(env),
             serving_dir=_path(env, "ENGAGEMENT_SERVING_DIR", DATA_DIR / "serving"),
             timezone=_timezone(env),
-            dedupe_window_days=_int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7),
+            dedupe_window_days=window,
             partitions_start=_date(env, "ENGAGEMENT_PARTITIONS_START", date(2024, 1, 1)),
             quarantine_alert_rate=_rate(env, "ENGAGEMENT_QUARANTINE_ALERT_RATE", 0.05),
             max_record_bytes=_int(
@@ -48,7 +52,7 @@ class Settings:
                 minimum=1024,
                 maximum=256 << 20,  # the size of a whole .json document
             ),
-            retention_days=_retention(env),
+            retention_days=_retention(env, window),
         )
 
     def require_landing_dir(self) -> Path:
@@ -60,11 +64,10 @@ class Settings:
         return self.landing_dir
 
 
-def _retention(env: dict[str, str]) -> int | None:
+def _retention(env: dict[str, str], window: int) -> int | None:
     """Off unless set; at least two dedupe windows, which every run still reads."""
     if not env.get("ENGAGEMENT_RETENTION_DAYS", "").strip():
         return None
-    window = _int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7)
     return _int(env, "ENGAGEMENT_RETENTION_DAYS", 0, minimum=2 * window)
 
 
@@ -113,13 +116,7 @@ def _timezone(env: dict[str, str]) -> str:
 def _int(
     env: dict[str, str], name: str, default: int, minimum: int, maximum: int | None = None
 ) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    value = _parsed(env, name, default, int, "a whole number")
     if value < minimum:
         raise ConfigError(f"{name}={value} is below the minimum of {minimum}")
     if maximum is not None and value > maximum:
@@ -128,23 +125,22 @@ def _int(
 
 
 def _rate(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    value = _parsed(env, name, default, float, "a number")
     if not 0 <= value <= 1:
         raise ConfigError(f"{name}={value} is not a share between 0 and 1")
     return value
 
 
 def _date(env: dict[str, str], name: str, default: date) -> date:
+    return _parsed(env, name, default, date.fromisoformat, "a date (YYYY-MM-DD)")
+
+
+def _parsed(env: dict[str, str], name: str, default: T, parse: Callable[[str], T], what: str) -> T:
+    """The variable parsed, or `default` when unset or blank; a clear error when unparsable."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        return parse(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from None
+        raise ConfigError(f"{name}={raw!r} is not {what}") from None

@@ -12,6 +12,7 @@ elsewhere a random key is generated once, next to the warehouse file, and kept.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -52,7 +53,7 @@ def hmac_key(warehouse: Path, env: dict[str, str] | None = None) -> bytes:
 
 def register(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Define the macros on `con`, with the HMAC pads in session variables (never stored)."""
-    padded = key.ljust(BLOCK, b"\0") if len(key) <= BLOCK else key
+    padded = (hashlib.sha256(key).digest() if len(key) > BLOCK else key).ljust(BLOCK, b"\0")
     con.execute("set variable hmac_inner = ?", [bytes(b ^ 0x36 for b in padded)])
     con.execute("set variable hmac_outer = ?", [bytes(b ^ 0x5C for b in padded)])
     con.execute(MACROS)
