@@ -14,14 +14,19 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster
 
 help:
 	@echo "make demo   set up .venv, generate a week of landing data, run every asset, print counts"
-	@echo "make test   set up .venv, lint, run the whole test suite"
+	@echo "make test   set up .venv (with the Spark extra), lint, run the whole test suite"
 	@echo "make dev    open the Dagster UI (dagster dev) on the same warehouse"
 
 $(UV):
 	python3 -m pip install --quiet --user uv
 
 $(BIN)/engagement: pyproject.toml uv.lock | $(UV)
-	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-groups
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-groups --inexact
+	@touch $@
+
+# The Spark engine (extra `spark`), for the test that builds the marts on Spark too.
+$(VENV)/.spark: $(BIN)/engagement
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-groups --extra spark
 	@touch $@
 
 setup: $(BIN)/engagement target/manifest.json
@@ -40,7 +45,7 @@ lint: setup
 	$(BIN)/ruff format --check orchestration tests
 	ENGAGEMENT_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
-test: lint
+test: lint $(VENV)/.spark
 	$(BIN)/pytest
 
 dev: setup

@@ -134,6 +134,7 @@ def _run(home: Path, landing: Path, first: date, last: date, keep: bool = False)
         "ENGAGEMENT_LANDING_DIR": str(landing),
         "ENGAGEMENT_WAREHOUSE": str(home / "warehouse.duckdb"),
         "ENGAGEMENT_SERVING_DIR": str(home / "serving"),
+        "ENGAGEMENT_LAKE_DIR": str(home / "lake"),
         "DAGSTER_HOME": str(home / "dagster"),
     }
     command = [

@@ -30,9 +30,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     partitions = daily_batches(settings)
     ingest = ingest_assets(partitions)
     models = dbt_models(partitions, [key for asset in ingest for key in asset.keys])
-    publish = publish_assets([key for key in models.keys if key.path[0] == "marts"])
-    retention = retention_asset([key for asset in publish for key in asset.keys])
+    marts = [key for key in models.keys if key.path[0] == "marts"]
+    # Publishing copies the DuckDB warehouse; on Spark the marts are the lake's tables already.
+    publish = publish_assets(marts) if settings.engine == "duckdb" else []
+    retention = retention_asset([key for asset in publish for key in asset.keys] or marts)
     fresh = freshness_check(DAILY_COUNTS, settings)
+    checks = [daily_counts_match_taxonomy] if settings.engine == "duckdb" else []
     everything = dg.define_asset_job(
         JOB_NAME,
         selection=dg.AssetSelection.all() - dg.AssetSelection.checks(fresh),
@@ -41,13 +44,13 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*ingest, models, *publish, retention],
-        asset_checks=[daily_counts_match_taxonomy, fresh],
+        asset_checks=[*checks, fresh],
         jobs=[everything],
         schedules=[nightly_schedule(everything, settings), freshness_schedule(fresh, settings)],
         sensors=[landing_sensor(everything, settings)],
         resources={
             "engagement": EngagementConfig.from_settings(settings),
-            "dbt": dbt_resource(),
+            "dbt": dbt_resource(settings.engine),
         },
         executor=dg.in_process_executor,
     )

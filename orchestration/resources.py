@@ -11,11 +11,13 @@ from orchestration.settings import DEFAULT_MAX_RECORD_BYTES, Settings
 
 
 class EngagementConfig(dg.ConfigurableResource):
-    """Where the landing tree and the warehouse are, how days are reported, and input bounds."""
+    """Where the landing tree, warehouse and lake are, how days are reported, input bounds."""
 
     landing_dir: str
     warehouse: str
     serving_dir: str
+    lake_dir: str
+    engine: str
     timezone: str
     dedupe_window_days: int
     quarantine_alert_rate: float
@@ -28,6 +30,8 @@ class EngagementConfig(dg.ConfigurableResource):
             landing_dir=str(settings.landing_dir),
             warehouse=str(settings.warehouse),
             serving_dir=str(settings.serving_dir),
+            lake_dir=str(settings.lake_dir),
+            engine=settings.engine,
             timezone=settings.timezone,
             dedupe_window_days=settings.dedupe_window_days,
             quarantine_alert_rate=settings.quarantine_alert_rate,
@@ -46,6 +50,10 @@ class EngagementConfig(dg.ConfigurableResource):
     @property
     def serving_path(self) -> Path:
         return Path(self.serving_dir)
+
+    @property
+    def lake_path(self) -> Path:
+        return Path(self.lake_dir)
 
 
 def batch_dates(context: dg.AssetExecutionContext) -> list[date]:

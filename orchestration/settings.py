@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_MAX_RECORD_BYTES = 1 << 20
+ENGINES = ("duckdb", "spark")  # what dbt builds the marts on (the dbt target)
 T = TypeVar("T")
 
 
@@ -25,6 +26,8 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     serving_dir: Path
+    lake_dir: Path  # the validated records as Parquet, the input of a Spark build
+    engine: str
     timezone: str
     dedupe_window_days: int
     partitions_start: date
@@ -41,6 +44,8 @@ class Settings:
             landing_dir=_path(env, "ENGAGEMENT_LANDING_DIR", DATA_DIR / "landing"),
             warehouse=_warehouse(env),
             serving_dir=_path(env, "ENGAGEMENT_SERVING_DIR", DATA_DIR / "serving"),
+            lake_dir=_path(env, "ENGAGEMENT_LAKE_DIR", DATA_DIR / "lake"),
+            engine=_engine(env),
             timezone=_timezone(env),
             dedupe_window_days=window,
             partitions_start=_date(env, "ENGAGEMENT_PARTITIONS_START", date(2024, 1, 1)),
@@ -100,6 +105,13 @@ def _warehouse(env: dict[str, str]) -> Path:
                 raise ConfigError(f"ENGAGEMENT_WAREHOUSE={path}: {parent} is not a writable folder")
             break
     return path
+
+
+def _engine(env: dict[str, str]) -> str:
+    engine = env.get("ENGAGEMENT_ENGINE", "").strip().lower() or "duckdb"
+    if engine not in ENGINES:
+        raise ConfigError(f"ENGAGEMENT_ENGINE={engine!r} is not one of {', '.join(ENGINES)}")
+    return engine
 
 
 def _timezone(env: dict[str, str]) -> str:

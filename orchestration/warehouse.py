@@ -113,20 +113,22 @@ def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def purge(con: duckdb.DuckDBPyConnection, before: date) -> dict[str, int]:
+def purge(con: duckdb.DuckDBPyConnection, before: date) -> tuple[dict[str, int], list[tuple]]:
     """Retention: delete the raw and quarantined records of batches before `before`, and mark
-    those batches purged (frozen: dbt no longer rebuilds their facts, which stay)."""
+    those batches purged (frozen: dbt no longer rebuilds their facts, which stay).
+
+    Returns the rows deleted per table and the (source, batch_date) batches newly purged."""
     with transaction(con):
-        purged = {
+        deleted = {
             table: con.execute(f"delete from {table} where batch_date < ?", [before]).fetchone()[0]
             for table in ("raw.observations", "quarantine.rejected_records")
         }
-        con.execute(
+        batches = con.execute(
             "update audit.ingested_batches set purged_at = now() "
-            "where batch_date < ? and purged_at is null",
+            "where batch_date < ? and purged_at is null returning source, batch_date",
             [before],
-        )
-    return purged
+        ).fetchall()
+    return deleted, batches
 
 
 @contextmanager

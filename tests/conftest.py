@@ -64,6 +64,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Environment
     monkeypatch.setenv("ENGAGEMENT_LANDING_DIR", str(landing))
     monkeypatch.setenv("ENGAGEMENT_WAREHOUSE", str(warehouse_path))
     monkeypatch.setenv("ENGAGEMENT_SERVING_DIR", str(tmp_path / "serving"))
+    monkeypatch.setenv("ENGAGEMENT_LAKE_DIR", str(tmp_path / "lake"))
+    monkeypatch.delenv("ENGAGEMENT_ENGINE", raising=False)
     monkeypatch.setenv("ENGAGEMENT_TIMEZONE", "UTC")
     monkeypatch.delenv("ENGAGEMENT_DEDUPE_WINDOW_DAYS", raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))

@@ -81,6 +81,15 @@ def test_retention_purges_old_raw_and_quarantined_records_and_keeps_the_counts(
     assert env.query(
         "select count(*) from quarantine.rejected_records where batch_date = ?", [old]
     ) == [(0,)]
+    lake_dir = env.root / "lake"  # the lake forgets them too; the audit row says when
+    lake_rows = duckdb.sql(
+        f"select count(*) from '{lake_dir}/observations/*/batch_date={old}/*.parquet'"
+    ).fetchone()
+    lake_purged = duckdb.sql(
+        f"select bool_and(purged_at is not null) "
+        f"from '{lake_dir}/ingested_batches/*/batch_date={old}/*.parquet'"
+    ).fetchone()
+    assert lake_rows == (0,) and lake_purged == (True,)
     old_counts = env.query(
         "select * from marts.daily_result_counts where event_date <= ? order by all", [old]
     )

@@ -31,6 +31,7 @@ def environment(root: Path) -> dict[str, str]:
         "ENGAGEMENT_LANDING_DIR": str(root.parent / "landing"),
         "ENGAGEMENT_WAREHOUSE": str(root / "warehouse.duckdb"),
         "ENGAGEMENT_SERVING_DIR": str(root / "serving"),
+        "ENGAGEMENT_LAKE_DIR": str(root / "lake"),
         "DAGSTER_HOME": str(root / "dagster"),
         "ENGAGEMENT_TIMEZONE": "UTC",
         "ENGAGEMENT_HMAC_KEY": "faults-test-key",  # the same pseudonyms in every environment

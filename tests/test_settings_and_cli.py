@@ -17,6 +17,8 @@ def test_defaults_live_under_data():
     assert settings.warehouse == DATA_DIR / "warehouse.duckdb"
     assert settings.timezone == "UTC"
     assert settings.dedupe_window_days == 7
+    assert settings.lake_dir == DATA_DIR / "lake"
+    assert settings.engine == "duckdb"
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,7 @@ def test_defaults_live_under_data():
         ({"ENGAGEMENT_WAREHOUSE": "/tmp/warehouse.db"}, "must end in .duckdb"),
         ({"ENGAGEMENT_DEDUPE_WINDOW_DAYS": "3"}, "minimum of 7"),
         ({"ENGAGEMENT_DEDUPE_WINDOW_DAYS": "week"}, "whole number"),
+        ({"ENGAGEMENT_ENGINE": "snowflake"}, "not one of duckdb, spark"),
     ],
 )
 def test_bad_values_are_clear_errors(env, message):
@@ -107,3 +110,17 @@ def test_dbt_args_pass_the_partition_window_as_inclusive_batch_dates():
     assert dbt_build_args(None, full_refresh=True)[-1] == "--full-refresh"
     with pytest.raises(ValueError, match="empty batch window"):
         dbt_build_args((date(2026, 11, 2), date(2026, 11, 2)))
+
+
+def test_dbt_args_tell_a_spark_build_where_the_lake_is(tmp_path):
+    from datetime import date
+
+    args = dbt_build_args((date(2026, 11, 1), date(2026, 11, 2)), lake_dir=tmp_path)
+    assert args[-1] == (
+        '{"min_batch_date": "2026-11-01", "max_batch_date": "2026-11-01", '
+        f'"lake_dir": "{tmp_path}"}}'
+    )
+    assert dbt_build_args(None, lake_dir=tmp_path)[-2:] == [
+        "--vars",
+        f'{{"lake_dir": "{tmp_path}"}}',
+    ]

@@ -12,26 +12,47 @@
         changed_engagements    engagement_result_counts → engagement_summary
 #}
 {% macro change_queue(name) -%}
-    {{ return(api.Relation.create(database=target.database, schema='intermediate', identifier=name)) }}
+    {{ return(api.Relation.create(schema='intermediate', identifier=name)) }}
 {%- endmacro %}
 
+{# Each queue's columns, then `consumer` (last: the partition column on Spark). #}
+{% macro change_queue_columns() -%}
+    {%- set text = dbt.type_string() -%}
+    {{ return({
+        'changed_event_dates': 'event_date date',
+        'changed_messages': 'channel ' ~ text ~ ', attribution_key ' ~ text ~ ', batch_date date',
+        'changed_engagements': 'engagement_id ' ~ text,
+    }) }}
+{%- endmacro %}
+
+{# on-run-start: one statement per call, which every adapter runs. #}
 {% macro create_change_queues() -%}
-    create schema if not exists {{ change_queue('changed_event_dates').schema }};
-    create table if not exists {{ change_queue('changed_event_dates') }}
-        (consumer varchar, event_date date);
-    create table if not exists {{ change_queue('changed_messages') }}
-        (consumer varchar, channel varchar, attribution_key varchar, batch_date date);
-    create table if not exists {{ change_queue('changed_engagements') }}
-        (consumer varchar, engagement_id varchar)
+    {%- do run_query('create schema if not exists ' ~ change_queue('changed_event_dates').schema) -%}
+    {%- for name, columns in change_queue_columns().items() -%}
+        {%- do run_query('create table if not exists ' ~ change_queue(name) ~ ' (' ~ columns
+                         ~ ', consumer ' ~ dbt.type_string() ~ ')' ~ change_queue_options()) -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro change_queue_options() -%}
+    {{ return(adapter.dispatch('change_queue_options')()) }}
+{%- endmacro %}
+
+{% macro default__change_queue_options() -%}
+{%- endmacro %}
+
+{% macro spark__change_queue_options() -%}
+    {{ ' using parquet partitioned by (consumer)' }}
 {%- endmacro %}
 
 {# Enqueue, for each consumer, the distinct `columns` of this model's rows in `scope`. #}
 {% macro enqueue_rows(queue, consumers, columns, scope) -%}
     {% if load_relation(this) is not none %}
-        {% for consumer in consumers %}
-            insert into {{ change_queue(queue) }}
-            select distinct '{{ consumer }}', {{ columns }} from {{ this }} where {{ scope }};
-        {% endfor %}
+        insert into {{ change_queue(queue) }} ({{ columns }}, consumer)
+        select distinct {{ columns }}, consumers.consumer
+        from {{ this }}
+        cross join (values ('{{ consumers | join("'), ('") }}')) as consumers (consumer)
+        where {{ scope }}
     {% endif %}
 {%- endmacro %}
 
@@ -40,7 +61,15 @@
 {%- endmacro %}
 
 {% macro dequeue(queue) -%}
+    {{ return(adapter.dispatch('dequeue')(queue)) }}
+{%- endmacro %}
+
+{% macro default__dequeue(queue) -%}
     delete from {{ change_queue(queue) }} where consumer = '{{ this.name }}'
+{%- endmacro %}
+
+{% macro spark__dequeue(queue) -%}
+    alter table {{ change_queue(queue) }} drop if exists partition (consumer = '{{ this.name }}')
 {%- endmacro %}
 
 {% macro in_changed_event_dates() -%}

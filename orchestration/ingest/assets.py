@@ -6,7 +6,7 @@ import dagster as dg
 import duckdb
 
 from orchestration import warehouse
-from orchestration.ingest import batch, sources
+from orchestration.ingest import batch, lake, sources
 from orchestration.ingest.parser import SourceParser
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import EngagementConfig, batch_dates
@@ -30,7 +30,8 @@ def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> d
         kinds={"python", "duckdb", "pandera"},
         description=(
             f"`{parser.name}` landing files of the batch → raw.observations (accepted records) "
-            "and quarantine.rejected_records (the rest, with a reason). Replaces the batch."
+            "and quarantine.rejected_records (the rest, with a reason), in the warehouse and "
+            "as Parquet in the lake. Replaces the batch."
         ),
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -75,6 +76,7 @@ def ingest_asset(parser: SourceParser, partitions: dg.PartitionsDefinition) -> d
                     batch_date,
                     max_record_bytes=engagement.max_record_bytes,
                 )
+                lake.export_batch(con, engagement.lake_path, parser.name, batch_date)
                 context.log.info(_summary(report))
                 if report.files_gone:
                     context.log.warning(

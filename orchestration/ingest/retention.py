@@ -1,6 +1,6 @@
 """Retention: the raw and quarantined records of batches older than ENGAGEMENT_RETENTION_DAYS
-are deleted at the end of each run (after publish); the facts and summaries built from them
-stay (those batches are frozen: dbt no longer rebuilds them)."""
+are deleted at the end of each run (after publish), in the warehouse and in the lake; the facts
+and summaries built from them stay (those batches are frozen: dbt no longer rebuilds them)."""
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from orchestration import warehouse
+from orchestration.ingest import lake
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import EngagementConfig
 
@@ -34,11 +35,14 @@ def retention_asset(after: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         today = datetime.now(ZoneInfo(engagement.timezone)).date()
         horizon = today - timedelta(days=engagement.retention_days)
         with warehouse.writer(engagement.warehouse_path) as con:
-            purged = warehouse.purge(con, horizon)
+            deleted, batches = warehouse.purge(con, horizon)
+            for source, batch_date in batches:
+                lake.export_batch(con, engagement.lake_path, source, batch_date)
         return dg.MaterializeResult(
             metadata={
                 "purged_before": str(horizon),
-                **{f"rows_deleted_{t}": n for t, n in purged.items()},
+                "batches_purged": len(batches),
+                **{f"rows_deleted_{t}": n for t, n in deleted.items()},
             }
         )
 

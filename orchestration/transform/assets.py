@@ -41,14 +41,19 @@ def dbt_models(
     ):
         window = context.partition_time_window
         batches = (window.start.date(), window.end.date())
-        invocation = dbt.cli(
-            dbt_build_args(batches, full_refresh=config.full_refresh), context=context
+        on_spark = engagement.engine == "spark"
+        args = dbt_build_args(
+            batches,
+            full_refresh=config.full_refresh,
+            lake_dir=engagement.lake_path if on_spark else None,
         )
+        invocation = dbt.cli(args, context=context)
         # From the first summary on, events wait (in order: outputs must stay topological) for
         # dbt to release the warehouse, so the summaries' metadata can be read.
+        # (The summaries are read from the DuckDB warehouse: not on Spark.)
         held: list = []
         for event in invocation.stream():
-            if held or _asset_key(context, event) in SUMMARIZED:
+            if held or (not on_spark and _asset_key(context, event) in SUMMARIZED):
                 held.append(event)
             else:
                 yield event
@@ -78,8 +83,9 @@ class DbtCli(DbtCliResource):
         return None
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+def dbt_resource(engine: str) -> DbtCliResource:
+    """dbt on the engine's target (profiles.yml: duckdb or spark)."""
+    return DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=engine)
 
 
 def _asset_key(context: dg.AssetExecutionContext, event: object) -> dg.AssetKey | None:

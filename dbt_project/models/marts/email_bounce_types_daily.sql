@@ -7,7 +7,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='replace_where',
+        partition_by='event_date',
         replace_scope='in_changed_event_dates',
         post_hook="{{ dequeue('changed_event_dates') }}",
         on_schema_change='fail',

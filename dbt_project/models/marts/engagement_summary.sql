@@ -4,13 +4,13 @@
     the channel scorecards use (macro rate_definitions).
 
     Incremental: rebuilds the engagements engagement_result_counts changed (queue
-    changed_engagements), from their results on the days they had any.
+    changed_engagements), from their results on the days they had any. Spark rebuilds it whole
+    (a table): its scope, engagements, is no partition column to overwrite.
 #}
 -- depends_on: {{ ref('channel_statuses') }}
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='replace_where',
+        materialized='table' if target.type == 'spark' else 'incremental',
         replace_scope='in_changed_engagements',
         post_hook="{{ dequeue('changed_engagements') }}",
         on_schema_change='append_new_columns',

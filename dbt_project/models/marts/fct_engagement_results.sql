@@ -11,7 +11,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='replace_where',
+        partition_by='batch_date',
         replace_scope='in_rebuilt_batches',
         pre_hook="{{ enqueue_rows('changed_event_dates', event_date_consumers(),
                                   'event_date', in_rebuilt_batches()) }}",

@@ -11,7 +11,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='replace_where',
+        partition_by='batch_date',
         replace_scope='in_rebuilt_batches',
         on_schema_change='fail',
     )

@@ -5,7 +5,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='replace_where',
+        partition_by='batch_date',
         replace_scope='in_run_batches',
         on_schema_change='fail',
     )
