@@ -96,6 +96,11 @@ def _counts(args: argparse.Namespace) -> int:
     from orchestration.warehouse import connect
 
     settings = Settings.from_env()
+    if settings.engine != "duckdb":
+        raise ConfigError(
+            f"`counts` reads the DuckDB marts; with ENGAGEMENT_ENGINE={settings.engine} the "
+            "marts are the engine's tables (marts.daily_result_counts there)"
+        )
     if not settings.warehouse.exists():
         raise ConfigError(f"no warehouse at {settings.warehouse}; run `engagement run` first")
     con = connect(settings.warehouse, read_only=True)

@@ -39,7 +39,7 @@
 
 {% macro not_frozen(column='batch_date') -%}
     {{ column }} not in (
-        select purged.batch_date from {{ source('ingest_audit', 'ingested_batches') }} as purged
+        select purged.batch_date from {{ ingest_source('ingest_audit', 'ingested_batches') }} as purged
         where purged.purged_at is not null
     )
 {%- endmacro %}

@@ -89,9 +89,8 @@
         {{ return([]) }}  {#- not seeded yet (compiling without a warehouse); the contract guards -#}
     {%- endif -%}
     {%- set rows = run_query(
-        "select status, min(seed_order) as first from (select status, row_number() over "
-        ~ "(order by " ~ load_order() ~ ") as seed_order from " ~ relation ~ ") "
-        ~ "group by status order by first"
+        "select status, min(seed_order) as first from (select status, " ~ load_order()
+        ~ " as seed_order from " ~ relation ~ ") group by status order by first"
     ) -%}
     {{ return(rows.columns[0].values()) }}
 {%- endmacro %}

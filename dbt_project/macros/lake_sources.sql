@@ -1,8 +1,20 @@
 {#
-    The ingest sources, per engine. On DuckDB they are the warehouse tables ingest writes. On
-    Spark they are tables over the lake ingest writes beside them (var lake_dir), declared again
-    at each run start so that batches landed since are seen.
+    The ingest sources, per engine. On DuckDB they are the warehouse tables ingest writes (or,
+    with var duckdb_reads_lake, the lake itself). On Spark they are tables over the lake ingest
+    writes beside them (var lake_dir), declared again at each run start so that batches landed
+    since are seen.
 #}
+{% macro ingest_source(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if target.type == 'duckdb' and var('duckdb_reads_lake', false) -%}
+        read_parquet(
+            '{{ var("lake_dir") }}/{{ table_name }}/*/*/*.parquet', hive_partitioning = true
+        )
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro register_lake_sources() -%}
     {{ return(adapter.dispatch('register_lake_sources')()) }}
 {%- endmacro %}

@@ -10,6 +10,6 @@ select
 from (
     select
         *,
-        row_number() over (order by {{ load_order() }}) as seed_order
+        {{ load_order() }} as seed_order
     from {{ ref('channel_statuses') }}
 )

@@ -17,4 +17,4 @@ select
     detail,
     bounce_type,
     engagement_id
-from {{ source('ingest', 'observations') }}
+from {{ ingest_source('ingest', 'observations') }}

@@ -7,4 +7,4 @@ select
     records_rejected,
     observations,
     ingested_at
-from {{ source('ingest_audit', 'ingested_batches') }}
+from {{ ingest_source('ingest_audit', 'ingested_batches') }}

@@ -7,4 +7,4 @@ select
     reason_code,
     reason,
     rejected_at
-from {{ source('quarantine', 'rejected_records') }}
+from {{ ingest_source('quarantine', 'rejected_records') }}
