@@ -27,7 +27,4 @@ def test_definitions_load_with_one_ingest_asset_per_source_feeding_dbt():
     checks = {key.to_user_string() for key in graph.asset_check_keys}
     assert {f"{key}:records_reconcile" for key in ingest} <= checks
     assert "marts/daily_result_counts:daily_counts_match_taxonomy" in checks
-    assert (
-        "marts/ingest_reconciliation:accepted_values_ingest_reconciliation_is_balanced__True"
-        in checks
-    )
+    assert "marts/ingest_reconciliation:ingest_reconciliation_is_balanced" in checks
