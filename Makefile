@@ -21,12 +21,12 @@ $(UV):
 	python3 -m pip install --quiet --user uv
 
 $(BIN)/engagement: pyproject.toml uv.lock | $(UV)
-	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-groups --inexact
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-groups --inexact --compile-bytecode
 	@touch $@
 
 # The Spark engine (extra `spark`), for the test that builds the marts on Spark too.
 $(VENV)/.spark: $(BIN)/engagement
-	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-groups --extra spark
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --all-groups --extra spark --compile-bytecode
 	@touch $@
 
 setup: $(BIN)/engagement target/manifest.json

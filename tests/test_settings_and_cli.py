@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from orchestration.settings import DATA_DIR, PROJECT_ROOT, ConfigError, Settings
-from orchestration.transform.args import dbt_build_args
+from orchestration.transform.args import dbt_build_args, dbt_build_env
 
 
 def test_defaults_live_under_data():
@@ -97,30 +97,22 @@ def test_the_cli_refuses_a_reversed_range_and_a_missing_landing_dir(tmp_path):
     assert reversed_.returncode == 2 and "is before --from" in reversed_.stderr
 
 
-def test_dbt_args_pass_the_partition_window_as_inclusive_batch_dates():
+def test_dbt_gets_the_partition_window_as_inclusive_batch_dates_in_its_environment():
     from datetime import date
 
-    assert dbt_build_args((date(2026, 11, 1), date(2026, 11, 8))) == [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        '{"min_batch_date": "2026-11-01", "max_batch_date": "2026-11-07"}',
-    ]
-    assert dbt_build_args(None, full_refresh=True)[-1] == "--full-refresh"
+    assert dbt_build_env((date(2026, 11, 1), date(2026, 11, 8))) == {
+        "ENGAGEMENT_DBT_MIN_BATCH_DATE": "2026-11-01",
+        "ENGAGEMENT_DBT_MAX_BATCH_DATE": "2026-11-07",
+    }
     with pytest.raises(ValueError, match="empty batch window"):
-        dbt_build_args((date(2026, 11, 2), date(2026, 11, 2)))
+        dbt_build_env((date(2026, 11, 2), date(2026, 11, 2)))
+    # The command line stays the same from run to run, so dbt's partial parsing holds.
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args(full_refresh=True)[-1] == "--full-refresh"
 
 
 def test_dbt_args_tell_a_spark_build_where_the_lake_is(tmp_path):
-    from datetime import date
-
-    args = dbt_build_args((date(2026, 11, 1), date(2026, 11, 2)), lake_dir=tmp_path)
-    assert args[-1] == (
-        '{"min_batch_date": "2026-11-01", "max_batch_date": "2026-11-01", '
-        f'"lake_dir": "{tmp_path}"}}'
-    )
-    assert dbt_build_args(None, lake_dir=tmp_path)[-2:] == [
+    assert dbt_build_args(lake_dir=tmp_path)[-2:] == [
         "--vars",
         f'{{"lake_dir": "{tmp_path}"}}',
     ]

@@ -1,14 +1,28 @@
 {#
-    The batch dates a run rebuilds. Dagster passes the partitions it runs as min/max_batch_date.
-    A result's duplicate status depends on the batches up to `dedupe_window_days` before it, so
-    rebuilding batches [min, max] changes results of batches up to max + window (which are
-    recomputed too), reading candidates back to min - window.
+    The batch dates [min, max] of the run. Dagster passes the partitions it runs in the
+    environment (ENGAGEMENT_DBT_MIN_BATCH_DATE, ENGAGEMENT_DBT_MAX_BATCH_DATE); a standalone
+    `dbt build` takes every batch. They are read only when executing: a value dbt sees while
+    parsing (a changed `--vars`, an env_var) makes it parse the project again, seconds per run.
+#}
+{% macro run_batch_dates() %}
+    {% if execute %}
+        {{ return((env_var('ENGAGEMENT_DBT_MIN_BATCH_DATE', '1970-01-01'),
+                   env_var('ENGAGEMENT_DBT_MAX_BATCH_DATE', '2999-12-31'))) }}
+    {% endif %}
+    {{ return(('1970-01-01', '2999-12-31')) }}
+{% endmacro %}
+
+{#
+    The batch dates a run rebuilds. A result's duplicate status depends on the batches up to
+    `dedupe_window_days` before it, so rebuilding batches [min, max] changes results of batches
+    up to max + window (which are recomputed too), reading candidates back to min - window.
 #}
 {% macro batch_window() %}
     {% set days = var('dedupe_window_days') | int %}
     {% set one_day = modules.datetime.timedelta(days=1) %}
-    {% set first = modules.datetime.date.fromisoformat(var('min_batch_date')) %}
-    {% set last = modules.datetime.date.fromisoformat(var('max_batch_date')) %}
+    {% set dates = run_batch_dates() %}
+    {% set first = modules.datetime.date.fromisoformat(dates[0]) %}
+    {% set last = modules.datetime.date.fromisoformat(dates[1]) %}
     {{ return({
         'days': days,
         'rebuild_start': first,
@@ -64,9 +78,26 @@
 {# The batches of the run itself, [min, max] (what ingest just replaced). #}
 {% macro in_run_batches(column='batch_date') -%}
     {%- if is_incremental() -%}
-        {{ column }} between {{ date_literal(var('min_batch_date')) }}
-        and {{ date_literal(var('max_batch_date')) }}
+        {{ run_batches_condition(column) }}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{% macro run_batches_condition(column='batch_date') -%}
+    {%- set dates = run_batch_dates() -%}
+    {{ column }} between {{ date_literal(dates[0]) }} and {{ date_literal(dates[1]) }}
+{%- endmacro %}
+
+{#
+    A data test's `where` is rendered while parsing, before the run's batches are known: the
+    placeholder __run_batches__ stands for them, replaced when the test runs (the override dbt
+    documents for custom `where` logic).
+#}
+{% macro get_where_subquery(relation) -%}
+    {% set where = (config.get('where') or '') | replace('__run_batches__', run_batches_condition()) %}
+    {% if where %}
+        {% do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') %}
+    {% endif %}
+    {% do return(relation) %}
 {%- endmacro %}

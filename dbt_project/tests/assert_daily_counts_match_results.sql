@@ -5,9 +5,7 @@
 with dates as (
     select distinct event_date
     from {{ ref('fct_engagement_results') }}
-    where
-        batch_date between cast('{{ var("min_batch_date") }}' as date)
-        and cast('{{ var("max_batch_date") }}' as date)
+    where {{ run_batches_condition() }}
 ),
 
 summary as (

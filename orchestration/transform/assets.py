@@ -1,20 +1,27 @@
 """The dbt models as Dagster assets: one `dbt build` per run, for the run's batch window."""
 
 import importlib.metadata
+import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliInvocation, DbtCliResource, dbt_assets
 from packaging.version import Version
 
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import EngagementConfig
-from orchestration.transform.args import dbt_build_args
+from orchestration.transform.args import dbt_build_args, dbt_build_env
 from orchestration.transform.metadata import SUMMARIZED, summaries
-from orchestration.transform.project import DBT_EXECUTABLE, dbt_project, ensure_manifest
+from orchestration.transform.project import (
+    DBT_EXECUTABLE,
+    dbt_project,
+    ensure_manifest,
+    keep_parse_state,
+)
 from orchestration.transform.translator import EngagementTranslator
 
 
@@ -35,7 +42,7 @@ def dbt_models(
     )
     def engagement_dbt(
         context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
+        dbt: "DbtCli",
         config: DbtRunConfig,
         engagement: EngagementConfig,
     ):
@@ -43,11 +50,9 @@ def dbt_models(
         batches = (window.start.date(), window.end.date())
         on_spark = engagement.engine == "spark"
         args = dbt_build_args(
-            batches,
-            full_refresh=config.full_refresh,
-            lake_dir=engagement.lake_path if on_spark else None,
+            full_refresh=config.full_refresh, lake_dir=engagement.lake_path if on_spark else None
         )
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, env=dbt_build_env(batches), context=context)
         # From the first summary on, events wait (in order: outputs must stay topological) for
         # dbt to release the warehouse, so the summaries' metadata can be read.
         # (The summaries are read from the DuckDB warehouse: not on Spark.)
@@ -57,6 +62,7 @@ def dbt_models(
                 held.append(event)
             else:
                 yield event
+        keep_parse_state(invocation.target_path)
         shutil.rmtree(invocation.target_path, ignore_errors=True)  # one folder per run otherwise
         if held:
             last = (window.end - timedelta(days=1)).date()
@@ -81,6 +87,23 @@ class DbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+    def cli(  # type: ignore[override]
+        self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> DbtCliInvocation:
+        """`DbtCliResource.cli`, with `env` added to the environment of this dbt process only.
+
+        (The parent builds the process's environment from os.environ as it starts dbt.)"""
+        saved = {name: os.environ.get(name) for name in env or {}}
+        os.environ.update(env or {})
+        try:
+            return super().cli(args, **kwargs)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def dbt_resource(engine: str) -> DbtCliResource:

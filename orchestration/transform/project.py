@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ from dagster_dbt import DbtProject
 
 from orchestration.settings import PROJECT_ROOT
 
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))  # the virtualenv's, not PATH's
 
 dbt_project = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROJECT_ROOT / "dbt_project")
@@ -35,6 +38,20 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
         if parsed.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{parsed.stdout}{parsed.stderr}")
     return manifest
+
+
+def keep_parse_state(run_target: Path, project: DbtProject = dbt_project) -> None:
+    """Keep a dbt run's parse state as the project's, for the next run's partial parsing.
+
+    dbt parses the whole project again when its profile or the environment variables its
+    project file reads differ from the parse state's (another warehouse path, say): from the
+    second run in a given environment on, each run then parses only what changed."""
+    state = run_target / PARTIAL_PARSE_FILE
+    if state.exists():
+        kept = project.project_dir / project.target_path / PARTIAL_PARSE_FILE
+        staged = kept.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
+        shutil.copyfile(state, staged)
+        os.replace(staged, kept)  # a concurrent run reads the old state or the new, whole
 
 
 def _newest_dbt_file(root: Path) -> float:
