@@ -30,7 +30,7 @@ def test_the_benchmark_runs_end_to_end_and_ends_with_its_json_summary(tmp_path: 
     lines = done.stdout.strip().splitlines()
     *emitted, summary = [json.loads(line) for line in lines if line.startswith("{")]
     measurements = [line["measurement"] for line in emitted]
-    assert measurements[:4] == ["generate", "floor", "fixed", "pipeline"]
+    assert measurements[:5] == ["generate", "floor", "warm_up", "fixed", "pipeline"]
     assert "history_build" in measurements and "pipeline_with_history" in measurements
 
     assert summary == json.loads(lines[-1])
