@@ -282,10 +282,12 @@ def _build_history(home: Path, landing: Path, first: date, days: int) -> None:
             "unit_test",
             "--profiles-dir",
             str(PROJECT_ROOT / "dbt_project"),
+            "--target-path",  # leaves the deployment's parse state as the runs keep it
+            str(home / "history-target"),
             "--quiet",
         ],
         cwd=PROJECT_ROOT,
-        env=env,
+        env={**env, "ENGAGEMENT_DBT_MEMORY_LIMIT": "8GB"},  # a full build of the whole history
         check=True,
     )
     seconds = round(time.monotonic() - started, 1)

@@ -94,11 +94,19 @@ def storage_refused(error: BaseException) -> bool:
     return any(reason in str(error) for reason in STORAGE_REFUSED)
 
 
-def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+# DuckDB's buffer pool per database the pipeline opens (its default, 80% of RAM, is what a large
+# batch then uses). Beyond it DuckDB evicts cached blocks and spills to `<warehouse>.tmp`; dbt's
+# connections have their own (profiles.yml). README "Performance" has the measurements.
+MEMORY_LIMIT = "512MB"
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse (or, given ":memory:", a scratch database), in UTC, memory capped."""
+    if path != ":memory:" and not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
+    con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
     return con
 
 

@@ -1,9 +1,15 @@
 """Ingest one (source, batch date): read every landed file, judge every record, replace the slice.
 
-Per chunk of units: DuckDB turns text into records and the source's parser into observations;
-pandera judges them; DuckDB writes the accepted observations to `raw.observations` and the
-rejected records, verbatim with their reason, to `quarantine.rejected_records`. The whole batch is
-one transaction: a run that dies leaves the previous state of the batch intact.
+Per chunk of units, in a scratch in-memory DuckDB: text becomes records and the source's parser
+turns them into observations; pandera judges them. The warehouse receives the accepted
+observations (`raw.observations`) and the rejected records, verbatim with their reason
+(`quarantine.rejected_records`). The whole batch is one warehouse transaction: a run that dies
+leaves the previous state of the batch intact.
+
+Memory stays at about one chunk whatever the batch: the scratch database frees each chunk's
+tables as the next replaces them (inside the batch's transaction they would be kept until its
+end), and rows reach the warehouse in inserts of a row group or more, which DuckDB writes to the
+file before the commit (smaller uncommitted appends stay in memory).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +26,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from orchestration import taxonomy
+from orchestration import taxonomy, warehouse
 from orchestration.ingest import landing, pseudonyms, reader
 from orchestration.ingest.parser import SourceParser
 from orchestration.ingest.quarantine import judge
@@ -29,6 +36,8 @@ from orchestration.settings import DEFAULT_MAX_RECORD_BYTES
 from orchestration.warehouse import transaction
 
 MAX_DOCUMENT_BYTES = 256 << 20
+ROW_GROUP_ROWS = 122_880  # DuckDB's; an uncommitted append this large is written to disk
+PENDING_BYTES = 64 << 20  # or rows this large (quarantined records can be long)
 STAGES = ("parse", "validate", "load")  # where ingest time goes, reported per batch
 SLICE_TABLES = (
     "raw.observations",
@@ -94,21 +103,22 @@ def ingest_batch(
     hmac_key: bytes | None = None,
 ) -> BatchReport:
     """Ingest one batch; `hmac_key` pseudonymizes personal data (default: the warehouse's)."""
-    register(con)
-    pseudonyms.register(con, hmac_key or pseudonyms.hmac_key(_database_path(con)))
-    if parser.macros:
-        con.execute(parser.macros)
     files = landing.batch_files(landing_dir, parser.name, batch_date, csv=parser.reads_csv)
     report = BatchReport(parser.name, batch_date, landing.fingerprint(files))
     slice_params = [parser.name, batch_date]
-    with transaction(con):
+    key = hmac_key or pseudonyms.hmac_key(_database_path(con))
+    with _scratch(parser, key) as scratch, transaction(con):
         report.files_gone = _files_gone(con, slice_params, {f.name for f in files})
         for table in SLICE_TABLES:
             con.execute(f"delete from {table} where source = ? and batch_date = ?", slice_params)
+        rows = _Appender(con)
         for file in files:
             report.files.append(
-                _ingest_file(con, parser, file, batch_date, report.reasons, max_record_bytes)
+                _ingest_file(
+                    rows, scratch, parser, file, batch_date, report.reasons, max_record_bytes
+                )
             )
+        rows.flush()
         con.execute(
             "insert into audit.ingested_batches (source, batch_date, files, records_read, "
             "records_accepted, records_rejected, observations, ingested_at) "
@@ -123,6 +133,45 @@ def ingest_batch(
             ],
         )
     return report
+
+
+@contextmanager
+def _scratch(parser: SourceParser, hmac_key: bytes) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with the parsing macros, for the work on each chunk."""
+    scratch = warehouse.connect(":memory:")
+    try:
+        register(scratch)
+        pseudonyms.register(scratch, hmac_key)
+        if parser.macros:
+            scratch.execute(parser.macros)
+        yield scratch
+    finally:
+        scratch.close()
+
+
+class _Appender:
+    """Rows bound for the warehouse tables, inserted a row group or more at a time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.pending: dict[str, list[pa.Table]] = {}
+
+    def add(self, table: str, rows: pa.Table) -> None:
+        pending = self.pending.setdefault(table, [])
+        pending.append(rows)
+        if (
+            sum(len(part) for part in pending) >= ROW_GROUP_ROWS
+            or sum(part.nbytes for part in pending) >= PENDING_BYTES
+        ):
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        """Insert what is pending (for every table, by default); the time is the insert's."""
+        for name in [table] if table else list(self.pending):
+            rows = pa.concat_tables(self.pending.pop(name), promote_options="permissive")
+            self.con.register("pending_rows", rows)
+            self.con.execute(f"insert into {name} select *, now() from pending_rows")
+            self.con.unregister("pending_rows")
 
 
 def _timed(chunks: Iterator[pa.Table], seconds: dict[str, float]) -> Iterator[pa.Table]:
@@ -145,7 +194,8 @@ def _files_gone(con: duckdb.DuckDBPyConnection, slice_params: list, names: set[s
 
 
 def _ingest_file(
-    con: duckdb.DuckDBPyConnection,
+    rows: _Appender,
+    scratch: duckdb.DuckDBPyConnection,
     parser: SourceParser,
     file: landing.LandingFile,
     batch_date: date,
@@ -155,6 +205,7 @@ def _ingest_file(
     report = FileReport(
         file.name, file.size, datetime.fromtimestamp(file.mtime_ns / 1e9).astimezone()
     )
+    con = rows.con
     context = [parser.name, batch_date, file.name]
     file_reasons: Counter[str] = Counter()
     try:
@@ -166,10 +217,11 @@ def _ingest_file(
             report.status = "empty"  # a zero-byte file holds no record (not even a bad one)
         chunks = reader.read_units(file, MAX_DOCUMENT_BYTES, max_record_bytes)
         for units in _timed(chunks if file.size else iter(()), report.seconds):
-            if file.format == "document" and not document_is_json(con, units):
+            if file.format == "document" and not document_is_json(scratch, units):
                 raise reader.BadFile("the file is not valid JSON")
-            _ingest_chunk(con, parser, units, context, report, file_reasons)
+            _ingest_chunk(rows, scratch, parser, units, context, report, file_reasons)
     except reader.BadFile as bad:
+        rows.flush()
         for table in ("raw.observations", "quarantine.rejected_records"):
             con.execute(
                 f"delete from {table} where source = ? and batch_date = ? and source_file = ?",
@@ -201,7 +253,8 @@ def _ingest_file(
 
 
 def _ingest_chunk(
-    con: duckdb.DuckDBPyConnection,
+    rows: _Appender,
+    scratch: duckdb.DuckDBPyConnection,
     parser: SourceParser,
     units: pa.Table,
     context: list,
@@ -209,14 +262,14 @@ def _ingest_chunk(
     reasons: Counter[str],
 ) -> None:
     started = time.perf_counter()
-    load_records(con, units, parser.unwrap, "chunk_records")
-    columns = parser.create_observations_view(con, "chunk_records", "chunk_observations")
+    load_records(scratch, units, parser.unwrap, "chunk_records")
+    columns = parser.create_observations_view(scratch, "chunk_records", "chunk_observations")
     attribution = "o.attribution_key" if "attribution_key" in columns else "o.message_key"
-    con.execute(
+    scratch.execute(
         _CANDIDATES_SQL.format(channel=_default_channel(parser, columns), attribution=attribution)
     )
     frame = (
-        con.sql(
+        scratch.sql(
             "select record_id, result_key, message_key, raw_field, raw_value, raw_status, "
             "channel, time_field, time_value, event_time from candidates"
         )
@@ -227,23 +280,22 @@ def _ingest_chunk(
     parsed = time.perf_counter()
     rejected = judge(frame, parser)
     validated = time.perf_counter()
-    con.register("chunk_rejected", rejected.astype({"record_id": "int64"}))
-    con.execute(_QUARANTINE_SQL, context)
-    con.execute(_LOAD_SQL, [*context, parser.dedupe_by_status])
+    scratch.register("chunk_rejected", rejected.astype({"record_id": "int64"}))
+    quarantined = scratch.execute(_QUARANTINE_SQL, context).fetch_arrow_table()
+    loaded = scratch.execute(_LOAD_SQL, [*context, parser.dedupe_by_status]).fetch_arrow_table()
+    rows.add("quarantine.rejected_records", quarantined)
+    rows.add("raw.observations", loaded)
     report.seconds["parse"] += parsed - started
     report.seconds["validate"] += validated - parsed
     report.seconds["load"] += time.perf_counter() - validated
 
-    counts = con.sql(
+    counts = scratch.sql(
         "select count(*), count(*) filter (where error is not null) from chunk_records"
     ).fetchone()
-    loaded = con.sql(
-        "select count(*) from candidates anti join chunk_rejected using (record_id)"
-    ).fetchone()
-    assert counts is not None and loaded is not None
+    assert counts is not None
     report.records_read += counts[0]
     report.records_rejected += counts[1] + len(rejected)
-    report.observations += loaded[0]
+    report.observations += len(loaded)
     reasons["malformed"] += counts[1]
     reasons.update(rejected["reason_code"].tolist())
 
@@ -281,14 +333,13 @@ left join chunk_observations as o using (record_id)
 where r.error is null
 """
 
+# The rows of quarantine.rejected_records and raw.observations, but their time (_Appender's).
 _QUARANTINE_SQL = """
-insert into quarantine.rejected_records
 select
     $1, $2, $3, r.line_no, r.item,
     coalesce(j.reason_code, 'malformed'),
     coalesce(j.reason, r.error),
-    r.raw,
-    now()
+    r.raw
 from chunk_records as r
 left join chunk_rejected as j using (record_id)
 where r.error is not null or j.record_id is not null
@@ -296,12 +347,11 @@ order by r.record_id
 """
 
 _LOAD_SQL = """
-insert into raw.observations
 select
     $1, $2, $3, r.line_no, r.item, r.seq, c.observation,
     c.channel, c.raw_field, c.raw_status, c.result_key, $4, c.message_key, c.attribution_key,
     c.event_time,
-    c.detail, c.bounce_type, c.engagement_id, now()
+    c.detail, c.bounce_type, c.engagement_id
 from candidates as c
 join chunk_records as r using (record_id)
 anti join chunk_rejected as j using (record_id)

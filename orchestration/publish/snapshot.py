@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse import connect as warehouse_connect
+
 PUBLISHED_SCHEMA = "marts"
 SERVING_FILE = "warehouse.duckdb"
 PARQUET_LINK = "parquet"
@@ -49,7 +51,7 @@ def publish(warehouse: Path, serving_dir: Path, tag: str) -> Snapshot:
     parquet = serving_dir / f"{PARQUET_LINK}-{tag}"
     shutil.rmtree(parquet, ignore_errors=True)
     rows: dict[str, int] = {}
-    con = duckdb.connect(str(staging))
+    con = warehouse_connect(staging)
     try:
         con.execute(f"attach {_literal(warehouse)} as source")
         con.execute(f"create schema {PUBLISHED_SCHEMA}")
@@ -170,7 +172,7 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 
 def _dequeue(warehouse: Path) -> None:
-    con = duckdb.connect(str(warehouse))
+    con = warehouse_connect(warehouse)
     try:
         con.execute("delete from intermediate.changed_event_dates where consumer = ?", [CONSUMER])
     finally:
