@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -36,14 +39,19 @@ def chromium() -> str:
 
 def _run(url: str, *args: str, timeout: int = 120) -> str:
     with tempfile.TemporaryDirectory() as profile:
-        result = subprocess.run(
+        browser = subprocess.Popen(
             [chromium(), *FLAGS, f"--user-data-dir={profile}", *args, url],
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
+            start_new_session=True,
         )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+        try:
+            stdout, stderr = browser.communicate(timeout=timeout)
+        finally:
+            _stop(browser)
+    assert browser.returncode == 0, stderr[-2000:]
+    return stdout
 
 
 def dump_dom(url: str, wait_ms: int = 5000) -> str:
@@ -78,6 +86,7 @@ def screenshot_app(
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             page = _page_socket(port)
@@ -107,11 +116,35 @@ def screenshot_app(
                 )["result"]["value"]
                 shot = call("Page.captureScreenshot", format="png")
         finally:
-            browser.kill()
+            _stop(browser)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
     path.write_bytes(base64.b64decode(shot["data"]))
     return path, text
+
+
+def _stop(browser: subprocess.Popen) -> None:
+    """End Chromium and every helper process it started, so that none still writes into the
+    profile directory while it is removed (SIGTERM lets the browser close its children)."""
+    browser.terminate()
+    try:
+        browser.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        browser.kill()
+        browser.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(browser.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _group_alive(browser.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _page_socket(port: int) -> str:
