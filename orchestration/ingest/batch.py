@@ -166,12 +166,15 @@ class _Appender:
             self.flush(table)
 
     def flush(self, table: str | None = None) -> None:
-        """Insert what is pending (for every table, by default); the time is the insert's."""
+        """Insert what is pending (for every table, by default); the time is the insert's.
+
+        DuckDB reads `pending_rows` by its Python name (a replacement scan). A view registered
+        for it would be dropped only at the batch's commit, keeping every chunk's rows alive
+        until then (measured: +1.4 GB over a 2.5M-record batch)."""
         for name in [table] if table else list(self.pending):
-            rows = pa.concat_tables(self.pending.pop(name), promote_options="permissive")
-            self.con.register("pending_rows", rows)
+            pending_rows = pa.concat_tables(self.pending.pop(name), promote_options="permissive")
             self.con.execute(f"insert into {name} select *, now() from pending_rows")
-            self.con.unregister("pending_rows")
+            del pending_rows
 
 
 def _timed(chunks: Iterator[pa.Table], seconds: dict[str, float]) -> Iterator[pa.Table]:
