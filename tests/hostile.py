@@ -590,6 +590,22 @@ def check_batch(
     ).fetchone()
     assert audited == (len(files),)
     assert len(report.files) == len(files)
+    per_file = con.execute(
+        """
+        select
+            f.source_file, f.records_rejected, f.observations,
+            (select count(*) from quarantine.rejected_records as q
+             where q.source = f.source and q.batch_date = f.batch_date
+                and q.source_file = f.source_file),
+            (select count(*) from raw.observations as o
+             where o.source = f.source and o.batch_date = f.batch_date
+                and o.source_file = f.source_file)
+        from audit.ingested_files as f where f.source = ? and f.batch_date = ?
+        """,
+        slice_,
+    ).fetchall()
+    for name, rejected_n, observations, quarantined_n, loaded_n in per_file:
+        assert (rejected_n, observations) == (quarantined_n, loaded_n), name
     _check_every_line_is_accounted_for(con, report, files)
 
 

@@ -161,6 +161,68 @@ def test_a_line_over_the_limit_is_one_malformed_record_and_the_next_lines_load(t
         assert len(record) < 4096 + 100 and record.startswith('{"sg_event_id": "ev1"')
 
 
+@pytest.mark.parametrize("block_bytes", [1, reader.BLOCK_BYTES], ids=["unpacked", "packed"])
+def test_files_sharing_a_chunk_keep_their_own_rows_and_counts(tmp_path, block_bytes):
+    """Small files are ingested together; each keeps its rows, positions and counts, and a
+    file found bad after some of its lines were taken (pending, or already ingested) loses
+    those lines, and only those."""
+    folder = landing.batch_dir(tmp_path, "sendgrid", BATCH)
+    folder.mkdir(parents=True)
+
+    def event(n: int, **fields: object) -> dict:
+        return GOOD_SENDGRID | {"sg_event_id": f"ev{n}"} | fields
+
+    def lines(*events: dict) -> str:
+        return "".join(json.dumps(e) + "\n" for e in events)
+
+    (folder / "a.jsonl").write_text(lines(event(1)) + "not json\n" + lines(event(2)))
+    (folder / "b.json").write_text(json.dumps([event(3), event(4, event="no_such")]))
+    (folder / "c.jsonl").write_text(lines(event(5), event(6)))
+    (folder / "d.jsonl.gz").write_bytes(gzip.compress(lines(event(7)).encode()))
+    read_units = reader.read_units
+
+    def cut_short(file: LandingFile, *limits: int):
+        yield from read_units(file, *limits)
+        if file.name == "c.jsonl":
+            raise reader.BadFile("the file was cut short")
+
+    with (
+        mock.patch.object(reader, "read_units", cut_short),
+        mock.patch.object(reader, "BLOCK_BYTES", block_bytes),
+        warehouse.writer(tmp_path / "w.duckdb") as con,
+    ):
+        report = ingest(con, "sendgrid", tmp_path)
+        audited = rows(
+            con,
+            "select source_file, status, records_read, records_rejected, observations "
+            "from audit.ingested_files order by 1",
+        )
+        loaded = rows(con, "select source_file, position, item from raw.observations order by all")
+        rejected = rows(
+            con,
+            "select source_file, position, item, reason_code from quarantine.rejected_records "
+            "order by all",
+        )
+    assert audited == [
+        ("a.jsonl", "loaded", 3, 1, 2),
+        ("b.json", "loaded", 2, 1, 1),
+        ("c.jsonl", "bad_file", 1, 1, 0),
+        ("d.jsonl.gz", "loaded", 1, 0, 1),
+    ]
+    assert loaded == [
+        ("a.jsonl", 1, None),
+        ("a.jsonl", 3, None),
+        ("b.json", 1, "[0]"),
+        ("d.jsonl.gz", 1, None),
+    ]
+    assert rejected == [
+        ("a.jsonl", 2, None, "malformed"),
+        ("b.json", 1, "[1]", "unknown_status"),
+        ("c.jsonl", None, None, "bad_file"),
+    ]
+    assert report.reasons == {"malformed": 1, "unknown_status": 1, "bad_file": 1}
+
+
 def test_a_gzip_bomb_or_a_file_without_newlines_is_read_in_bounded_memory(tmp_path):
     folder = landing.batch_dir(tmp_path, "sendgrid", BATCH)
     folder.mkdir(parents=True)

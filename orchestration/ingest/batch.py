@@ -1,10 +1,11 @@
 """Ingest one (source, batch date): read every landed file, judge every record, replace the slice.
 
 Per chunk of units, in a scratch in-memory DuckDB: text becomes records and the source's parser
-turns them into observations; pandera judges them. The warehouse receives the accepted
-observations (`raw.observations`) and the rejected records, verbatim with their reason
-(`quarantine.rejected_records`). The whole batch is one warehouse transaction: a run that dies
-leaves the previous state of the batch intact.
+turns them into observations; pandera judges them. A chunk costs about 0.25 s whatever its size,
+so the units of small files are packed into chunks of up to a block (`_Pack`). The warehouse
+receives the accepted observations (`raw.observations`) and the rejected records, verbatim with
+their reason (`quarantine.rejected_records`). The whole batch is one warehouse transaction: a
+run that dies leaves the previous state of the batch intact.
 
 Memory stays at about one chunk whatever the batch: the scratch database frees each chunk's
 tables as the next replaces them (inside the batch's transaction they would be kept until its
@@ -25,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration import taxonomy, warehouse
 from orchestration.ingest import landing, pseudonyms, reader
@@ -38,6 +40,8 @@ from orchestration.warehouse import transaction
 MAX_DOCUMENT_BYTES = 256 << 20
 ROW_GROUP_ROWS = 122_880  # DuckDB's; an uncommitted append this large is written to disk
 PENDING_BYTES = 64 << 20  # or rows this large (quarantined records can be long)
+LINE_BITS = 40  # a packed unit's line_no: its file's slot in the pack, then its line in the file
+MAX_PACKED_FILES = 1 << 12
 STAGES = ("parse", "validate", "load")  # where ingest time goes, reported per batch
 SLICE_TABLES = (
     "raw.observations",
@@ -56,7 +60,7 @@ class FileReport:
     records_read: int = 0
     records_rejected: int = 0
     observations: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    reasons: Counter[str] = field(default_factory=Counter)  # of the records rejected
 
     @property
     def records_accepted(self) -> int:
@@ -69,8 +73,8 @@ class BatchReport:
     batch_date: date
     fingerprint: str = ""  # of the folder as read (landing.fingerprint)
     files: list[FileReport] = field(default_factory=list)
-    reasons: Counter[str] = field(default_factory=Counter)
     files_gone: list[str] = field(default_factory=list)  # read last time, no longer landed
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     @property
     def records_read(self) -> int:
@@ -89,8 +93,8 @@ class BatchReport:
         return sum(f.observations for f in self.files)
 
     @property
-    def seconds(self) -> dict[str, float]:
-        return {stage: sum(f.seconds[stage] for f in self.files) for stage in STAGES}
+    def reasons(self) -> Counter[str]:
+        return sum((f.reasons for f in self.files), Counter())
 
 
 def ingest_batch(
@@ -112,13 +116,16 @@ def ingest_batch(
         for table in SLICE_TABLES:
             con.execute(f"delete from {table} where source = ? and batch_date = ?", slice_params)
         rows = _Appender(con)
+        pack = _Pack(rows, scratch, parser, slice_params, report.seconds)
         for file in files:
-            report.files.append(
-                _ingest_file(
-                    rows, scratch, parser, file, batch_date, report.reasons, max_record_bytes
-                )
-            )
+            report.files.append(_ingest_file(pack, file, max_record_bytes))
+        pack.ingest()
         rows.flush()
+        if report.files:
+            con.executemany(
+                "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [[*slice_params, *_audit_values(f)] for f in report.files],
+            )
         con.execute(
             "insert into audit.ingested_batches (source, batch_date, files, records_read, "
             "records_accepted, records_rejected, observations, ingested_at) "
@@ -133,6 +140,20 @@ def ingest_batch(
             ],
         )
     return report
+
+
+def _audit_values(file: FileReport) -> list:
+    """The file's row of audit.ingested_files, after the source and batch date."""
+    return [
+        file.name,
+        file.size_bytes,
+        file.modified_at,
+        file.status,
+        file.records_read,
+        file.records_accepted,
+        file.records_rejected,
+        file.observations,
+    ]
 
 
 @contextmanager
@@ -177,17 +198,6 @@ class _Appender:
             del pending_rows
 
 
-def _timed(chunks: Iterator[pa.Table], seconds: dict[str, float]) -> Iterator[pa.Table]:
-    """The chunks, with the time spent reading each (decompressing, splitting) added to parse."""
-    while True:
-        started = time.perf_counter()
-        units = next(chunks, None)
-        seconds["parse"] += time.perf_counter() - started
-        if units is None:
-            return
-        yield units
-
-
 def _files_gone(con: duckdb.DuckDBPyConnection, slice_params: list, names: set[str]) -> list[str]:
     read_before = con.execute(
         "select source_file from audit.ingested_files where source = ? and batch_date = ?",
@@ -196,21 +206,60 @@ def _files_gone(con: duckdb.DuckDBPyConnection, slice_params: list, names: set[s
     return sorted({name for (name,) in read_before} - names)
 
 
-def _ingest_file(
-    rows: _Appender,
-    scratch: duckdb.DuckDBPyConnection,
-    parser: SourceParser,
-    file: landing.LandingFile,
-    batch_date: date,
-    reasons: Counter[str],
-    max_record_bytes: int,
-) -> FileReport:
+class _Pack:
+    """Units of consecutive files, ingested as one chunk once they fill a block.
+
+    A unit's file is its slot in the pack, kept in the high bits of its `line_no` (which every
+    record carries through the parsers' SQL): rows get their file and line back from it, and the
+    counts of each file are taken per slot.
+    """
+
+    def __init__(
+        self,
+        rows: _Appender,
+        scratch: duckdb.DuckDBPyConnection,
+        parser: SourceParser,
+        slice_params: list,
+        seconds: dict[str, float],
+    ) -> None:
+        self.rows, self.scratch, self.parser = rows, scratch, parser
+        self.slice_params, self.seconds = slice_params, seconds
+        self.files: list[FileReport] = []
+        self.units: list[tuple[FileReport, pa.Table]] = []
+
+    def add(self, file: FileReport, units: pa.Table) -> None:
+        """Take a file's units; a chunk never holds more than a block, or than one table."""
+        if self.units and (
+            self.nbytes + units.nbytes > reader.BLOCK_BYTES
+            or (len(self.files) >= MAX_PACKED_FILES and self.files[-1] is not file)
+        ):
+            self.ingest()
+        if not self.files or self.files[-1] is not file:
+            self.files.append(file)
+        slot = (len(self.files) - 1) << LINE_BITS
+        self.units.append((file, units.set_column(0, "line_no", pc.add(units["line_no"], slot))))
+        if self.nbytes >= reader.BLOCK_BYTES:
+            self.ingest()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(table.nbytes for _, table in self.units)
+
+    def drop(self, file: FileReport) -> None:
+        """Forget the units of a file found bad (its slot stays: the others keep theirs)."""
+        self.units = [(f, t) for f, t in self.units if f is not file]
+
+    def ingest(self) -> None:
+        if self.units:
+            units = pa.concat_tables([t for _, t in self.units])
+            _ingest_chunk(self, units)
+        self.files, self.units = [], []
+
+
+def _ingest_file(pack: _Pack, file: landing.LandingFile, max_record_bytes: int) -> FileReport:
     report = FileReport(
         file.name, file.size, datetime.fromtimestamp(file.mtime_ns / 1e9).astimezone()
     )
-    con = rows.con
-    context = [parser.name, batch_date, file.name]
-    file_reasons: Counter[str] = Counter()
     try:
         if not file.regular:
             raise reader.BadFile(f"{file.name!r} is not a regular file (a folder, link or device)")
@@ -218,52 +267,46 @@ def _ingest_file(
             raise reader.BadFile(f"{file.name!r} is not a file type this source reads")
         if file.size == 0:
             report.status = "empty"  # a zero-byte file holds no record (not even a bad one)
+            return report
         chunks = reader.read_units(file, MAX_DOCUMENT_BYTES, max_record_bytes)
-        for units in _timed(chunks if file.size else iter(()), report.seconds):
-            if file.format == "document" and not document_is_json(scratch, units):
+        while True:
+            started = time.perf_counter()  # reading (decompressing, splitting) is parsing
+            units = next(chunks, None)
+            pack.seconds["parse"] += time.perf_counter() - started
+            if units is None:
+                return report
+            if file.format == "document" and not document_is_json(pack.scratch, units):
                 raise reader.BadFile("the file is not valid JSON")
-            _ingest_chunk(rows, scratch, parser, units, context, report, file_reasons)
+            pack.add(report, units)
     except reader.BadFile as bad:
-        rows.flush()
-        for table in ("raw.observations", "quarantine.rejected_records"):
-            con.execute(
-                f"delete from {table} where source = ? and batch_date = ? and source_file = ?",
-                context,
-            )
-        con.execute(
-            "insert into quarantine.rejected_records "
-            "values (?, ?, ?, null, null, 'bad_file', ?, ?, now())",
-            [*context, str(bad), reader.preview(file)],
-        )
-        report.status, report.records_read, report.records_rejected = "bad_file", 1, 1
-        report.observations = 0
-        file_reasons = Counter(bad_file=1)
-    reasons.update(file_reasons)
-    con.execute(
-        "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [
-            *context,
-            report.size_bytes,
-            report.modified_at,
-            report.status,
-            report.records_read,
-            report.records_accepted,
-            report.records_rejected,
-            report.observations,
-        ],
-    )
-    return report
+        _quarantine_file(pack, file, report, str(bad))
+        return report
 
 
-def _ingest_chunk(
-    rows: _Appender,
-    scratch: duckdb.DuckDBPyConnection,
-    parser: SourceParser,
-    units: pa.Table,
-    context: list,
-    report: FileReport,
-    reasons: Counter[str],
+def _quarantine_file(
+    pack: _Pack, file: landing.LandingFile, report: FileReport, reason: str
 ) -> None:
+    """The file is one bad_file record; what was taken of it already is removed."""
+    pack.drop(report)
+    con = pack.rows.con
+    context = [*pack.slice_params, file.name]
+    pack.rows.flush()
+    for table in ("raw.observations", "quarantine.rejected_records"):
+        con.execute(
+            f"delete from {table} where source = ? and batch_date = ? and source_file = ?",
+            context,
+        )
+    con.execute(
+        "insert into quarantine.rejected_records "
+        "values (?, ?, ?, null, null, 'bad_file', ?, ?, now())",
+        [*context, reason, reader.preview(file)],
+    )
+    report.status, report.records_read, report.records_rejected = "bad_file", 1, 1
+    report.observations, report.reasons = 0, Counter(bad_file=1)
+
+
+def _ingest_chunk(pack: _Pack, units: pa.Table) -> None:
+    scratch, parser, seconds = pack.scratch, pack.parser, pack.seconds
     started = time.perf_counter()
     load_records(scratch, units, parser.unwrap, "chunk_records")
     columns = parser.create_observations_view(scratch, "chunk_records", "chunk_observations")
@@ -284,23 +327,24 @@ def _ingest_chunk(
     rejected = judge(frame, parser)
     validated = time.perf_counter()
     scratch.register("chunk_rejected", rejected.astype({"record_id": "int64"}))
-    quarantined = scratch.execute(_QUARANTINE_SQL, context).fetch_arrow_table()
-    loaded = scratch.execute(_LOAD_SQL, [*context, parser.dedupe_by_status]).fetch_arrow_table()
-    rows.add("quarantine.rejected_records", quarantined)
-    rows.add("raw.observations", loaded)
-    report.seconds["parse"] += parsed - started
-    report.seconds["validate"] += validated - parsed
-    report.seconds["load"] += time.perf_counter() - validated
+    params = [*pack.slice_params, [f.name for f in pack.files]]
+    quarantined = scratch.execute(_QUARANTINE_SQL, params).fetch_arrow_table()
+    loaded = scratch.execute(_LOAD_SQL, [*params, parser.dedupe_by_status]).fetch_arrow_table()
+    pack.rows.add("quarantine.rejected_records", quarantined)
+    pack.rows.add("raw.observations", loaded)
+    seconds["parse"] += parsed - started
+    seconds["validate"] += validated - parsed
+    seconds["load"] += time.perf_counter() - validated
 
-    counts = scratch.sql(
-        "select count(*), count(*) filter (where error is not null) from chunk_records"
-    ).fetchone()
-    assert counts is not None
-    report.records_read += counts[0]
-    report.records_rejected += counts[1] + len(rejected)
-    report.observations += len(loaded)
-    reasons["malformed"] += counts[1]
-    reasons.update(rejected["reason_code"].tolist())
+    for slot, reason, records in scratch.execute(_COUNTS_SQL).fetchall():
+        file = pack.files[slot]
+        file.records_read += records
+        if reason is not None:
+            file.records_rejected += records
+            file.reasons[reason] += records
+    by_name = {f.name: f for f in pack.files}
+    for counted in pc.value_counts(loaded.column(2)).to_pylist():
+        by_name[counted["values"]].observations += counted["counts"]
 
 
 def _default_channel(parser: SourceParser, columns: list[str]) -> str:
@@ -336,10 +380,11 @@ left join chunk_observations as o using (record_id)
 where r.error is null
 """
 
-# The rows of quarantine.rejected_records and raw.observations, but their time (_Appender's).
+# The rows of quarantine.rejected_records and raw.observations, but their time (_Appender's);
+# $3 lists the files of the pack, by slot.
 _QUARANTINE_SQL = """
 select
-    $1, $2, $3, r.line_no, r.item,
+    $1, $2, $3[(r.line_no >> {bits}) + 1], r.line_no & {line_mask}, r.item,
     coalesce(j.reason_code, 'malformed'),
     coalesce(j.reason, r.error),
     r.raw
@@ -351,7 +396,7 @@ order by r.record_id
 
 _LOAD_SQL = """
 select
-    $1, $2, $3, r.line_no, r.item, r.seq, c.observation,
+    $1, $2, $3[(r.line_no >> {bits}) + 1], r.line_no & {line_mask}, r.item, r.seq, c.observation,
     c.channel, c.raw_field, c.raw_status, c.result_key, $4, c.message_key, c.attribution_key,
     c.event_time,
     c.detail, c.bounce_type, c.engagement_id
@@ -359,6 +404,20 @@ from candidates as c
 join chunk_records as r using (record_id)
 anti join chunk_rejected as j using (record_id)
 """
+
+_COUNTS_SQL = """
+select
+    (r.line_no >> {bits})::integer as slot,
+    coalesce(j.reason_code, case when r.error is not null then 'malformed' end) as reason,
+    count(*) as records
+from chunk_records as r
+left join chunk_rejected as j using (record_id)
+group by all
+"""
+_QUARANTINE_SQL, _LOAD_SQL, _COUNTS_SQL = (
+    sql.format(bits=LINE_BITS, line_mask=(1 << LINE_BITS) - 1)
+    for sql in (_QUARANTINE_SQL, _LOAD_SQL, _COUNTS_SQL)
+)
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> Path:

@@ -7,8 +7,9 @@ envelopes (SNS, webhook bodies, API pages) with its own SQL over the `elements` 
 
 Every relation here has the columns
     line_no BIGINT, item VARCHAR, ord INTEGER[], raw VARCHAR, rec VARCHAR, error VARCHAR
-where `item` says where inside the line a record sits (e.g. `[2]`, `items[0]`), `ord` orders the
-records of a line, `raw` is the text quarantined for the record and `rec` the JSON object parsed.
+where `line_no` identifies the unit (its file and line: pass it through as it is), `item` says
+where inside the line a record sits (e.g. `[2]`, `items[0]`), `ord` orders the records of a
+line, `raw` is the text quarantined for the record and `rec` the JSON object parsed.
 The text kept in `raw` is bounded: past RECORD_PREVIEW_CHARS it is cut, with a marker saying so.
 """
 
