@@ -286,16 +286,20 @@ def _ingest_file(pack: _Pack, file: landing.LandingFile, max_record_bytes: int) 
 def _quarantine_file(
     pack: _Pack, file: landing.LandingFile, report: FileReport, reason: str
 ) -> None:
-    """The file is one bad_file record; what was taken of it already is removed."""
+    """The file is one bad_file record; what was taken of it already is removed.
+
+    Most bad files are found before any of their records was ingested: then nothing is deleted
+    (a delete scans the rows of the batch so far, and needs the pending ones inserted first)."""
     pack.drop(report)
     con = pack.rows.con
     context = [*pack.slice_params, file.name]
-    pack.rows.flush()
-    for table in ("raw.observations", "quarantine.rejected_records"):
-        con.execute(
-            f"delete from {table} where source = ? and batch_date = ? and source_file = ?",
-            context,
-        )
+    if report.records_read:
+        pack.rows.flush()
+        for table in ("raw.observations", "quarantine.rejected_records"):
+            con.execute(
+                f"delete from {table} where source = ? and batch_date = ? and source_file = ?",
+                context,
+            )
     con.execute(
         "insert into quarantine.rejected_records "
         "values (?, ?, ?, null, null, 'bad_file', ?, ?, now())",
