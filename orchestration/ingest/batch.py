@@ -198,6 +198,17 @@ class _Appender:
             del pending_rows
 
 
+def _timed(chunks: Iterator[pa.Table], seconds: dict[str, float]) -> Iterator[pa.Table]:
+    """The chunks, with the time spent reading each (decompressing, splitting) added to parse."""
+    while True:
+        started = time.perf_counter()
+        units = next(chunks, None)
+        seconds["parse"] += time.perf_counter() - started
+        if units is None:
+            return
+        yield units
+
+
 def _files_gone(con: duckdb.DuckDBPyConnection, slice_params: list, names: set[str]) -> list[str]:
     read_before = con.execute(
         "select source_file from audit.ingested_files where source = ? and batch_date = ?",
@@ -269,18 +280,13 @@ def _ingest_file(pack: _Pack, file: landing.LandingFile, max_record_bytes: int) 
             report.status = "empty"  # a zero-byte file holds no record (not even a bad one)
             return report
         chunks = reader.read_units(file, MAX_DOCUMENT_BYTES, max_record_bytes)
-        while True:
-            started = time.perf_counter()  # reading (decompressing, splitting) is parsing
-            units = next(chunks, None)
-            pack.seconds["parse"] += time.perf_counter() - started
-            if units is None:
-                return report
+        for units in _timed(chunks, pack.seconds):
             if file.format == "document" and not document_is_json(pack.scratch, units):
                 raise reader.BadFile("the file is not valid JSON")
             pack.add(report, units)
     except reader.BadFile as bad:
         _quarantine_file(pack, file, report, str(bad))
-        return report
+    return report
 
 
 def _quarantine_file(
