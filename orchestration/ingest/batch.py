@@ -40,7 +40,9 @@ from orchestration.warehouse import transaction
 MAX_DOCUMENT_BYTES = 256 << 20
 ROW_GROUP_ROWS = 122_880  # DuckDB's; an uncommitted append this large is written to disk
 PENDING_BYTES = 64 << 20  # or rows this large (quarantined records can be long)
-LINE_BITS = 40  # a packed unit's line_no: its file's slot in the pack, then its line in the file
+# A packed unit's line_no: its file's slot in the pack, then its line in the file (a file of
+# 2^40 lines or more, a terabyte of newlines, would overlap the next slot: not guarded).
+LINE_BITS = 40
 MAX_PACKED_FILES = 1 << 12
 STAGES = ("parse", "validate", "load")  # where ingest time goes, reported per batch
 SLICE_TABLES = (
