@@ -26,20 +26,21 @@ create or replace temp macro try_json(value) as
     case when json_valid(value) then json(value) end;
 
 -- Years 1 to 9999 in UTC, as the epoch macros: beyond, Python (pandas, dbt's adapters) fails.
+-- A macro's argument is copied wherever it is named: these name theirs once, in a one-element
+-- list, so that a costly argument (a parse) is computed once, not once per mention.
 create or replace temp macro bounded_time(t) as
-    case when epoch_us(t) between {MIN_EPOCH_S * 1_000_000} and {MAX_EPOCH_S * 1_000_000 + 999_999}
-         then t end;
+    list_filter([t], lambda x: epoch_us(x) between {MIN_EPOCH_S * 1_000_000}
+                                                and {MAX_EPOCH_S * 1_000_000 + 999_999})[1];
 
 create or replace temp macro epoch_seconds_time(seconds) as
-    case when seconds between {MIN_EPOCH_S} and {MAX_EPOCH_S}
-         then make_timestamp(cast(round(seconds * 1000000) as bigint))::timestamptz end;
+    list_transform(
+        list_filter([seconds], lambda s: s between {MIN_EPOCH_S} and {MAX_EPOCH_S}),
+        lambda s: make_timestamp(cast(round(s * 1000000) as bigint))::timestamptz)[1];
 
 create or replace temp macro epoch_time(value, millis_above := NULL) as
-    epoch_seconds_time(
-        case when millis_above is not null
-                  and try_cast(trim(value) as decimal(38, 6)) > millis_above
-             then try_cast(trim(value) as decimal(38, 6)) / 1000
-             else try_cast(trim(value) as decimal(38, 6)) end);
+    epoch_seconds_time(list_transform(
+        [try_cast(trim(value) as decimal(38, 6))],
+        lambda d: case when d > millis_above then d / 1000 else d end)[1]);
 
 -- DuckDB's list-of-formats strptime rolls February 30 over to March 2: one format per call.
 create or replace temp macro rfc2822_zone(value) as
@@ -49,9 +50,12 @@ create or replace temp macro iso_time(value) as
     case when regexp_full_match(trim(value), '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([T ].*)?')
          then bounded_time(try_cast(trim(value) as timestamptz)) end;
 
+-- The zone rewrite (a regex) only for a value that does not parse as it is.
 create or replace temp macro rfc2822_time(value) as
     bounded_time(coalesce(
+        try_strptime(trim(value), '%a, %d %b %Y %H:%M:%S %z'),
         try_strptime(rfc2822_zone(value), '%a, %d %b %Y %H:%M:%S %z'),
+        try_strptime(trim(value), '%d %b %Y %H:%M:%S %z'),
         try_strptime(rfc2822_zone(value), '%d %b %Y %H:%M:%S %z')));
 
 create or replace temp macro present_or_none(observations) as
