@@ -21,14 +21,19 @@ import pyarrow as pa
 RECORD_PREVIEW_CHARS = 1 << 16
 
 ELEMENTS_SQL = """
-with units as (
+with checked as (
+    select line_no, text, error, json_valid(text) as valid
+    from units_chunk
+),
+
+-- Valid JSON is never blank: only the other units need the (costlier) trim.
+units as (
     select
         line_no,
         text,
-        coalesce(error, case when not json_valid(text) then 'the line is not valid JSON' end)
-            as error
-    from units_chunk
-    where error is not null or trim(text, chr(32) || chr(9) || chr(13) || chr(10)) <> ''
+        coalesce(error, case when not valid then 'the line is not valid JSON' end) as error
+    from checked
+    where error is not null or valid or trim(text, chr(32) || chr(9) || chr(13) || chr(10)) <> ''
 ),
 
 typed as (
