@@ -29,8 +29,10 @@ create or replace temp macro pseudonym(value) as
     left(sha256(getvariable('hmac_outer') || unhex(sha256(getvariable('hmac_inner')
         || encode(value)))), 32);
 
+-- Most keys hold no '@': the regex (which needs one) runs only on those that do.
 create or replace temp macro without_emails(value) as
-    if(regexp_matches(value::varchar, '{EMAIL}'), pseudonym(value::varchar), value::varchar);
+    case when contains(value::varchar, '@') and regexp_matches(value::varchar, '{EMAIL}')
+         then pseudonym(value::varchar) else value::varchar end;
 
 create or replace temp macro redacted(text) as
     regexp_replace(regexp_replace(text::varchar, '{EMAIL}', '[email]', 'g'),
