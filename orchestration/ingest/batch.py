@@ -340,8 +340,8 @@ def _ingest_chunk(pack: _Pack, units: pa.Table) -> None:
     validated = time.perf_counter()
     scratch.register("chunk_rejected", rejected.astype({"record_id": "int64"}))
     params = [*pack.slice_params, [f.name for f in pack.files]]
-    quarantined = scratch.execute(_QUARANTINE_SQL, params).fetch_arrow_table()
-    loaded = scratch.execute(_LOAD_SQL, [*params, parser.dedupe_by_status]).fetch_arrow_table()
+    quarantined = scratch.execute(_QUARANTINE_SQL, params).to_arrow_table()
+    loaded = scratch.execute(_LOAD_SQL, [*params, parser.dedupe_by_status]).to_arrow_table()
     pack.rows.add("quarantine.rejected_records", quarantined)
     pack.rows.add("raw.observations", loaded)
     seconds["parse"] += parsed - started
