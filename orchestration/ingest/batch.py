@@ -124,10 +124,9 @@ def ingest_batch(
         pack.ingest()
         rows.flush()
         if report.files:
-            con.executemany(
-                "insert into audit.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [[*slice_params, *_audit_values(f)] for f in report.files],
-            )
+            # One insert: executemany would run one statement per file (~1 ms each).
+            file_rows = pa.Table.from_pylist([_audit_row(slice_params, f) for f in report.files])
+            con.from_arrow(file_rows).project("*, now()").insert_into("audit.ingested_files")
         con.execute(
             "insert into audit.ingested_batches (source, batch_date, files, records_read, "
             "records_accepted, records_rejected, observations, ingested_at) "
@@ -144,18 +143,21 @@ def ingest_batch(
     return report
 
 
-def _audit_values(file: FileReport) -> list:
-    """The file's row of audit.ingested_files, after the source and batch date."""
-    return [
-        file.name,
-        file.size_bytes,
-        file.modified_at,
-        file.status,
-        file.records_read,
-        file.records_accepted,
-        file.records_rejected,
-        file.observations,
-    ]
+def _audit_row(slice_params: list, file: FileReport) -> dict:
+    """The file's row of audit.ingested_files, in its column order, up to `ingested_at`."""
+    source, batch_date = slice_params
+    return {
+        "source": source,
+        "batch_date": batch_date,
+        "source_file": file.name,
+        "size_bytes": file.size_bytes,
+        "modified_at": file.modified_at,
+        "status": file.status,
+        "records_read": file.records_read,
+        "records_accepted": file.records_accepted,
+        "records_rejected": file.records_rejected,
+        "observations": file.observations,
+    }
 
 
 @contextmanager
