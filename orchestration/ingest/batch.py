@@ -241,6 +241,7 @@ class _Pack:
         self.slice_params, self.seconds = slice_params, seconds
         self.files: list[FileReport] = []
         self.units: list[tuple[FileReport, pa.Table]] = []
+        self.nbytes = 0  # of the units held (a running total: Table.nbytes is not free)
 
     def add(self, file: FileReport, units: pa.Table) -> None:
         """Take a file's units; a chunk never holds more than a block, or than one table."""
@@ -253,22 +254,20 @@ class _Pack:
             self.files.append(file)
         slot = (len(self.files) - 1) << LINE_BITS
         self.units.append((file, units.set_column(0, "line_no", pc.add(units["line_no"], slot))))
+        self.nbytes += units.nbytes
         if self.nbytes >= reader.BLOCK_BYTES:
             self.ingest()
-
-    @property
-    def nbytes(self) -> int:
-        return sum(table.nbytes for _, table in self.units)
 
     def drop(self, file: FileReport) -> None:
         """Forget the units of a file found bad (its slot stays: the others keep theirs)."""
         self.units = [(f, t) for f, t in self.units if f is not file]
+        self.nbytes = sum(table.nbytes for _, table in self.units)
 
     def ingest(self) -> None:
         if self.units:
             units = pa.concat_tables([t for _, t in self.units])
             _ingest_chunk(self, units)
-        self.files, self.units = [], []
+        self.files, self.units, self.nbytes = [], [], 0
 
 
 def _ingest_file(pack: _Pack, file: landing.LandingFile, max_record_bytes: int) -> FileReport:

@@ -102,5 +102,6 @@ def load_records(
 
 
 def document_is_json(con: duckdb.DuckDBPyConnection, units: pa.Table) -> bool:
-    con.register("document_chunk", units)
-    return bool(con.sql("select bool_and(json_valid(text)) from document_chunk").fetchone()[0])  # type: ignore[index]
+    """DuckDB's verdict on a document (one unit), as for lines. Its text goes as a parameter:
+    registering a table per file cost ~3.5 ms, 5 s over the 1,300 Mailgun pages of a 10M batch."""
+    return bool(con.execute("select json_valid(?)", [units["text"][0].as_py()]).fetchone()[0])  # type: ignore[index]
