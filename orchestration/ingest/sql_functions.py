@@ -41,7 +41,8 @@ create or replace temp macro epoch_seconds_time(seconds) as
 -- tried only on the values that one cannot hold (epoch milliseconds, say).
 create or replace temp macro epoch_time(value, millis_above := NULL) as
     epoch_seconds_time(list_transform(
-        [coalesce(try_cast(trim(value) as decimal(18, 6)), try_cast(trim(value) as decimal(38, 6)))],
+        [coalesce(try_cast(trim(value) as decimal(18, 6)),
+                  try_cast(trim(value) as decimal(38, 6)))],
         lambda d: case when d > millis_above then d / 1000 else d end)[1]);
 
 -- DuckDB's list-of-formats strptime rolls February 30 over to March 2: one format per call.
