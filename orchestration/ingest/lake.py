@@ -35,9 +35,17 @@ def export_batch(
         folder = partition(lake_dir, table, source, batch_date)
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{PART}.{os.getpid()}.tmp"  # hidden: readers skip dot files
-        con.sql(
-            f"select * exclude (source, batch_date) from {warehouse_table} "
-            "where source = $source and batch_date = $batch_date",
-            params={"source": source, "batch_date": batch_date},
-        ).write_parquet(str(temporary), compression="zstd")
+        # COPY streams the rows to the file; a relation with parameters (`con.sql(query,
+        # params=...)`) is computed whole first (1.1 GB more for 2.5M observations).
+        con.execute(
+            f"copy (select * exclude (source, batch_date) from {warehouse_table} "
+            "where source = $source and batch_date = $batch_date) "
+            f"to '{_quoted(temporary)}' (format parquet, compression zstd)",
+            {"source": source, "batch_date": batch_date},
+        )
         os.replace(temporary, folder / PART)
+
+
+def _quoted(path: Path) -> str:
+    """The path inside a SQL string literal (COPY takes no parameter for its file)."""
+    return str(path).replace("'", "''")
