@@ -343,7 +343,7 @@ def _ingest_chunk(pack: _Pack, units: pa.Table) -> None:
     params = [*pack.slice_params, [f.name for f in pack.files]]
     # In batches of a row group, not DuckDB's default of 1M rows: it reserves a batch's buffers
     # even for a few rows, and rows waiting in `_Appender` keep them (the few quarantined rows of
-    # 30 chunks held 700 MB).
+    # 30 chunks held ~600 MB).
     quarantined = scratch.execute(_QUARANTINE_SQL, params).to_arrow_table(ROW_GROUP_ROWS)
     loaded = scratch.execute(_LOAD_SQL, [*params, parser.dedupe_by_status]).to_arrow_table(
         ROW_GROUP_ROWS

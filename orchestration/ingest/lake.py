@@ -36,7 +36,7 @@ def export_batch(
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{PART}.{os.getpid()}.tmp"  # hidden: readers skip dot files
         # COPY streams the rows to the file; a relation with parameters (`con.sql(query,
-        # params=...)`) is computed whole first (1.1 GB more for 2.5M observations).
+        # params=...)`) is computed whole first (1.1 GB more for 3.2M observations).
         con.execute(
             f"copy (select * exclude (source, batch_date) from {warehouse_table} "
             "where source = $source and batch_date = $batch_date) "
