@@ -9,9 +9,10 @@
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -20,6 +21,11 @@ from orchestration.ingest import landing
 from orchestration.ingest.assets import FINGERPRINTS, ingest_key
 from orchestration.ingest.sources import all_parsers
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:  # what define_asset_job returns; dagster exports the class under no public name
+    from dagster._core.definitions.unresolved_asset_job_definition import (
+        UnresolvedAssetJobDefinition,
+    )
 
 NIGHTLY_CRON = "0 2 * * *"  # batches close at midnight; providers' stragglers land by 2 a.m.
 FRESHNESS_DEADLINE_CRON = "0 6 * * *"  # yesterday's summary must be there by 6 a.m.
@@ -33,7 +39,9 @@ def folder_fingerprint(landing_dir: Path, source: str, batch_date: date) -> str:
     )
 
 
-def nightly_schedule(job: dg.JobDefinition, settings: Settings) -> dg.ScheduleDefinition:
+def nightly_schedule(
+    job: "UnresolvedAssetJobDefinition", settings: Settings
+) -> dg.ScheduleDefinition:
     @dg.schedule(
         job=job,
         cron_schedule=NIGHTLY_CRON,
@@ -48,7 +56,7 @@ def nightly_schedule(job: dg.JobDefinition, settings: Settings) -> dg.ScheduleDe
     return nightly
 
 
-def landing_sensor(job: dg.JobDefinition, settings: Settings) -> dg.SensorDefinition:
+def landing_sensor(job: "UnresolvedAssetJobDefinition", settings: Settings) -> dg.SensorDefinition:
     @dg.sensor(
         job=job,
         minimum_interval_seconds=300,
@@ -58,7 +66,7 @@ def landing_sensor(job: dg.JobDefinition, settings: Settings) -> dg.SensorDefini
             f"(late or re-uploaded files), over the last {SENSOR_LOOKBACK_DAYS} closed batches."
         ),
     )
-    def landing_changes(context: dg.SensorEvaluationContext) -> Iterable[dg.RunRequest]:
+    def landing_changes(context: dg.SensorEvaluationContext) -> Iterator[dg.RunRequest]:
         today = datetime.now(ZoneInfo(settings.timezone)).date()
         first = max(settings.partitions_start, today - timedelta(days=SENSOR_LOOKBACK_DAYS))
         for day in (first + timedelta(days=n) for n in range((today - first).days)):
@@ -85,7 +93,8 @@ def _fingerprint_read(instance: dg.DagsterInstance, source: str, day: date) -> s
         return None
     materialization = records[0].asset_materialization
     fingerprints = materialization.metadata.get(FINGERPRINTS) if materialization else None
-    return fingerprints.value.get(day.isoformat()) if fingerprints else None  # type: ignore[union-attr]
+    read = fingerprints.data if isinstance(fingerprints, dg.JsonMetadataValue) else None
+    return read.get(day.isoformat()) if isinstance(read, dict) else None
 
 
 def freshness_check(asset: dg.AssetKey, settings: Settings) -> dg.AssetChecksDefinition:

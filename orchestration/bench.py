@@ -190,7 +190,7 @@ def _stages(dagster_home: Path) -> dict[str, float]:
         started: dict[str, float] = {}
         for record in instance.all_logs(run.run_id):
             event = record.dagster_event
-            if event is None:
+            if event is None or event.step_key is None:
                 continue
             if event.event_type == dg.DagsterEventType.STEP_START:
                 started[event.step_key] = record.timestamp
@@ -202,7 +202,7 @@ def _stages(dagster_home: Path) -> dict[str, float]:
                 for name in ("parse_s", "validate_s", "load_s"):
                     if name in metadata:
                         key = f"ingest.{name[:-2]}"
-                        stages[key] = stages.get(key, 0.0) + float(metadata[name].value)
+                        stages[key] = stages.get(key, 0.0) + float(metadata[name].value)  # type: ignore[arg-type]
     return {name: round(seconds, 2) for name, seconds in sorted(stages.items())}
 
 

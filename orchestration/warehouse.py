@@ -127,10 +127,10 @@ def purge(con: duckdb.DuckDBPyConnection, before: date) -> tuple[dict[str, int],
 
     Returns the rows deleted per table and the (source, batch_date) batches newly purged."""
     with transaction(con):
-        deleted = {
-            table: con.execute(f"delete from {table} where batch_date < ?", [before]).fetchone()[0]
-            for table in ("raw.observations", "quarantine.rejected_records")
-        }
+        deleted = {}
+        for table in ("raw.observations", "quarantine.rejected_records"):
+            result = con.execute(f"delete from {table} where batch_date < ?", [before])
+            deleted[table] = result.fetchall()[0][0]  # a DELETE returns one row: its count
         batches = con.execute(
             "update audit.ingested_batches set purged_at = now() "
             "where batch_date < ? and purged_at is null returning source, batch_date",

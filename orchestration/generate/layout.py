@@ -12,6 +12,9 @@ from pathlib import Path
 
 from orchestration.generate.providers import Record
 
+# How a source's records become its files: (rng, the files being written, the records).
+Layout = Callable[[random.Random, "Files", list[Record]], None]
+
 SOURCES = (
     "twilio_voice",
     "twilio_messaging",
@@ -82,7 +85,7 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _json_lines(name: str, parts: int) -> Callable:
+def _json_lines(name: str, parts: int) -> Layout:
     def layout(rng: random.Random, files: Files, records: list[Record]) -> None:
         for n in range(parts):
             for record in records[n::parts]:
@@ -206,7 +209,7 @@ def _twilio_export(rng: random.Random, files: Files, records: list[Record]) -> N
                 files.line(f"fivetran-{plural}.csv", out.getvalue().rstrip("\n"), [record])
 
 
-LAYOUTS = {
+LAYOUTS: dict[str, Layout] = {
     "twilio_voice": _json_lines("twilio-voice-{n}.jsonl", 3),
     "twilio_messaging": _json_lines("twilio-messaging-{n}.jsonl", 2),
     "activity": _json_lines("activity-{n}.jsonl.gz", 2),

@@ -55,6 +55,9 @@ EMAIL_PROVIDERS = [("sendgrid", 0.5), ("ses", 0.25), ("mailgun", 0.25)]
 EXPORT_SHARE = 0.1  # calls and texts that also appear in the next day's resource export
 
 
+Result = tuple[str, str, str | None]  # what an event counts: (channel, status, recipient or None)
+
+
 @dataclass
 class Event:
     """One record to write: its source, when it happened, what it says, what it should count."""
@@ -62,7 +65,7 @@ class Event:
     source: str
     time: datetime  # when it happened (UTC)
     fields: dict  # what the renderer needs
-    results: list[tuple[str, str, str | None]]  # (channel, status, recipient or None)
+    results: list[Result]
     message_id: str  # the call, text or email message
     engagement_id: str | None = None
     delay: timedelta = field(default_factory=timedelta)  # late arrival: batch = day(time+delay)
@@ -86,13 +89,14 @@ def call(rng: random.Random, start: datetime, engagement: str) -> list[Event]:
     def callback(
         status: str | None, at: datetime, answered_by: str | None = None, **extra: object
     ) -> None:
-        results = []
+        results: list[Result] = []
         if status is not None:
             results.append(("voice", CALL_STATUS_RESULT[status], None))
-        if answered_by is not None and amd_result(answered_by):
-            results.append(("voice", amd_result(answered_by), None))
+        machine = amd_result(answered_by) if answered_by is not None else None
+        if machine:
+            results.append(("voice", machine, None))
         fields = {"CallSid": sid, "CallStatus": status, "AnsweredBy": answered_by, **extra}
-        events.append(Event("twilio_voice", at, fields, results, sid, engagement))  # type: ignore[arg-type]
+        events.append(Event("twilio_voice", at, fields, results, sid, engagement))
 
     def activity(event_type: str, at: datetime) -> None:
         events.append(
@@ -176,7 +180,7 @@ def text(rng: random.Random, start: datetime, engagement: str) -> list[Event]:
     events: list[Event] = []
 
     def callback(status: str, at: datetime, result: str | None, **extra: object) -> None:
-        results = [("text", result, None)] if result else []
+        results: list[Result] = [("text", result, None)] if result else []
         events.append(
             Event(
                 "twilio_messaging",
@@ -249,7 +253,7 @@ def _sendgrid(rng: random.Random, start: datetime, engagement: str) -> list[Even
     events: list[Event] = []
 
     def event(name: str, at: datetime, result: str | None, **extra: object) -> None:
-        results = [("email", result, None)] if result else []
+        results: list[Result] = [("email", result, None)] if result else []
         events.append(
             Event(
                 "sendgrid",
@@ -329,9 +333,7 @@ def _ses(rng: random.Random, start: datetime, engagement: str) -> list[Event]:
     }
     events: list[Event] = []
 
-    def event(
-        kind: str, at: datetime, results: list[tuple[str, str, str | None]], **body: object
-    ) -> None:
+    def event(kind: str, at: datetime, results: list[Result], **body: object) -> None:
         events.append(
             Event(
                 "ses",
@@ -454,7 +456,7 @@ def _mailgun(rng: random.Random, start: datetime, engagement: str) -> list[Event
     events: list[Event] = []
 
     def event(name: str, at: datetime, result: str | None, **extra: object) -> None:
-        results = [("email", result, None)] if result else []
+        results: list[Result] = [("email", result, None)] if result else []
         events.append(
             Event(
                 "mailgun",

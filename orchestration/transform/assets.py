@@ -108,7 +108,12 @@ class DbtCli(DbtCliResource):
 
 def dbt_resource(engine: str) -> DbtCliResource:
     """dbt on the engine's target (profiles.yml: duckdb or spark)."""
-    return DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=engine)
+    # The resource takes a DbtProject (its profiles_dir too); mypy sees the str field only.
+    return DbtCli(
+        project_dir=dbt_project,  # type: ignore[arg-type]
+        dbt_executable=DBT_EXECUTABLE,
+        target=engine,
+    )
 
 
 def _asset_key(context: dg.AssetExecutionContext, event: object) -> dg.AssetKey | None:
