@@ -43,6 +43,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/mypy orchestration
 	ENGAGEMENT_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 test: lint $(VENV)/.spark
