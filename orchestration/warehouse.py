@@ -110,6 +110,12 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
+def literal(value: object) -> str:
+    """A SQL string literal, for the places DuckDB takes no parameter (file paths of COPY and
+    ATTACH, JSON paths in a list, comments)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 @contextmanager
 def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection with the ingest tables in place."""

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse import literal
+
 TABLES = {
     "observations": "raw.observations",
     "rejected_records": "quarantine.rejected_records",
@@ -40,12 +42,7 @@ def export_batch(
         con.execute(
             f"copy (select * exclude (source, batch_date) from {warehouse_table} "
             "where source = $source and batch_date = $batch_date) "
-            f"to '{_quoted(temporary)}' (format parquet, compression zstd)",
+            f"to {literal(temporary)} (format parquet, compression zstd)",
             {"source": source, "batch_date": batch_date},
         )
         os.replace(temporary, folder / PART)
-
-
-def _quoted(path: Path) -> str:
-    """The path inside a SQL string literal (COPY takes no parameter for its file)."""
-    return str(path).replace("'", "''")

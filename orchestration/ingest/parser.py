@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from orchestration.warehouse import literal
+
 OBSERVATION_COLUMNS = (
     "record_id",
     "result_key",
@@ -77,7 +79,7 @@ class SourceParser:
             f"jstring(values[{i}]) as {_quote(name)}"
             for i, name in enumerate(self.string_fields, len(self.fields) + 1)
         ]
-        path_list = ", ".join(_literal(path) for path in paths)
+        path_list = ", ".join(literal(path) for path in paths)
         return (
             f"select record_id, rec, {', '.join(columns)} "
             f"from (select record_id, rec, json_extract(rec, [{path_list}]) as values "
@@ -87,7 +89,3 @@ class SourceParser:
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

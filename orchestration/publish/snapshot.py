@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.warehouse import connect as warehouse_connect
+from orchestration.warehouse import literal
 
 PUBLISHED_SCHEMA = "marts"
 SERVING_FILE = "warehouse.duckdb"
@@ -53,7 +54,7 @@ def publish(warehouse: Path, serving_dir: Path, tag: str) -> Snapshot:
     rows: dict[str, int] = {}
     con = warehouse_connect(staging)
     try:
-        con.execute(f"attach {_literal(warehouse)} as source")
+        con.execute(f"attach {literal(warehouse)} as source")
         con.execute(f"create schema {PUBLISHED_SCHEMA}")
         changed = _changed_days(con) if previous else None
         days_written = 0
@@ -96,10 +97,10 @@ def _copy(con: duckdb.DuckDBPyConnection, table: str, comment: str | None) -> No
     target = f'{PUBLISHED_SCHEMA}."{table}"'
     con.execute(f'create table {target} as select * from source.{PUBLISHED_SCHEMA}."{table}"')
     if comment:
-        con.execute(f"comment on table {target} is {_literal(comment)}")
+        con.execute(f"comment on table {target} is {literal(comment)}")
     for column, text in _columns(con, table):
         if text:
-            con.execute(f'comment on column {target}."{column}" is {_literal(text)}')
+            con.execute(f'comment on column {target}."{column}" is {literal(text)}')
 
 
 def _export(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> None:
@@ -109,10 +110,10 @@ def _export(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> None:
     if "event_date" in {column for column, _ in _columns(con, table)}:
         con.execute(
             f"copy (select *, strftime(event_date, '%Y-%m') as month from {target}) "
-            f"to {_literal(folder)} (format parquet, partition_by (month))"
+            f"to {literal(folder)} (format parquet, partition_by (month))"
         )
     else:
-        con.execute(f"copy {target} to {_literal(folder / 'data.parquet')} (format parquet)")
+        con.execute(f"copy {target} to {literal(folder / 'data.parquet')} (format parquet)")
 
 
 def _changed_days(con: duckdb.DuckDBPyConnection) -> set:
@@ -139,7 +140,7 @@ def _publish_facts(con, table, previous: Path | None, parquet: Path, changed: se
     source = f'source.{PUBLISHED_SCHEMA}."{table}"'
     days = con.execute(f"select count(distinct event_date) from {source} {where}").fetchone()
     con.execute(
-        f"copy (select * from {source} {where}) to {_literal(folder)} "
+        f"copy (select * from {source} {where}) to {literal(folder)} "
         f"(format parquet, partition_by (event_date), overwrite_or_ignore)"
     )
     con.execute("drop table if exists publish_days")
@@ -157,13 +158,13 @@ def _fact_view(
             f'source.{PUBLISHED_SCHEMA}."{table}" limit 0'
         )
         return
-    files = _literal(str(folder / "*" / "*.parquet"))
+    files = literal(str(folder / "*" / "*.parquet"))
     con.execute(
         f'create view {PUBLISHED_SCHEMA}."{table}" as select {columns} '
         f"from read_parquet({files}, hive_partitioning = true)"
     )
     if comment:
-        con.execute(f'comment on view {PUBLISHED_SCHEMA}."{table}" is {_literal(comment)}')
+        con.execute(f'comment on view {PUBLISHED_SCHEMA}."{table}" is {literal(comment)}')
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
@@ -197,7 +198,3 @@ def _prune(serving_dir: Path, keep: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     for leftover in serving_dir.glob(f".{SERVING_FILE}.*"):
         leftover.unlink(missing_ok=True)
-
-
-def _literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
