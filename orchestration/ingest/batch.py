@@ -378,6 +378,9 @@ _CANDIDATES_SQL = """
 create or replace temp table candidates as
 select
     r.record_id,
+    r.line_no,
+    r.item,
+    r.seq,
     without_emails(o.result_key) as result_key,
     without_emails(o.message_key) as message_key,
     without_emails({attribution}) as attribution_key,
@@ -414,12 +417,11 @@ order by r.record_id
 
 _LOAD_SQL = """
 select
-    $1, $2, $3[(r.line_no >> {bits}) + 1], r.line_no & {line_mask}, r.item, r.seq, c.observation,
+    $1, $2, $3[(c.line_no >> {bits}) + 1], c.line_no & {line_mask}, c.item, c.seq, c.observation,
     c.channel, c.raw_field, c.raw_status, c.result_key, $4, c.message_key, c.attribution_key,
     c.event_time,
     c.detail, c.bounce_type, c.engagement_id
 from candidates as c
-join chunk_records as r using (record_id)
 anti join chunk_rejected as j using (record_id)
 """
 
