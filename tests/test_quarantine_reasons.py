@@ -328,3 +328,18 @@ def test_a_sendgrid_body_that_is_not_an_array_of_objects(env):
         ("a.json", 1, "malformed"),
         ("c.json", 1, "malformed"),
     ]
+
+
+# SendGrid's records are numbered without an unwrap, Mailgun's (which has one) by sorting.
+@pytest.mark.parametrize("source", ["sendgrid", "mailgun"])
+def test_each_record_keeps_its_place_in_its_line_and_array(env, source):
+    event = [with_(source, **{KEY[source]: f"e{i}"}) for i in range(4)]
+    env.write(source, BATCH, "events.jsonl", [event[0], [event[1], 7, event[2]], event[3]])
+    ingest(env, source)
+    with warehouse.connect(env.warehouse_path, read_only=True) as con:
+        raw = con.execute(
+            "select position, item, seq from raw.observations order by position, seq"
+        ).fetchall()
+        rejected = con.execute("select position, item from quarantine.rejected_records").fetchall()
+    assert raw == [(1, None, 1), (2, "[0]", 1), (2, "[2]", 3), (3, None, 1)]
+    assert rejected == [(2, "[1]")]
