@@ -56,6 +56,26 @@ def actual_engagement_counts(env: Environment) -> dict[tuple, tuple[int, int]]:
     return {(e, d, c, s): (n, u) for e, d, c, s, n, u in rows}
 
 
+def expected_engagement_summary(truth: Truth) -> dict[tuple, int]:
+    """Per engagement and channel: results, messages, and the messages reaching each status."""
+    results: Counter = Counter()
+    messages: dict[tuple, set] = {}
+    for r in truth.results:
+        if r.engagement_id is not None:
+            results[(r.engagement_id, r.channel, "results")] += 1
+            for measure in ("messages", f"{r.status}_messages"):
+                messages.setdefault((r.engagement_id, r.channel, measure), set()).add(r.message_key)
+    return dict(results) | {key: len(keys) for key, keys in messages.items()}
+
+
+def actual_engagement_summary(env: Environment) -> dict[tuple, int]:
+    rows = env.query(
+        "select * from (unpivot marts.engagement_summary on results, columns('messages$') "
+        "into name measure value n) where n > 0"
+    )
+    return {(e, c, measure): n for e, c, *_, measure, n in rows}
+
+
 def actual_quarantine(env: Environment) -> Counter:
     rows = env.query(
         "select source, batch_date, reason_code, count(*) "
@@ -74,6 +94,7 @@ def test_marts_match_the_generated_truth_and_reruns_change_nothing(env, generate
 
     assert actual_daily_counts(env) == expected_daily_counts(generated, "UTC")
     assert actual_engagement_counts(env) == expected_engagement_counts(generated)
+    assert actual_engagement_summary(env) == expected_engagement_summary(generated)
     assert actual_quarantine(env) == generated.quarantined
     assert {r.source for r in generated.results} == set(all_parsers())  # every source counted
     assert {reason for _, _, reason in generated.quarantined} == {  # every reason occurred

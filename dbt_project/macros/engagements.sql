@@ -94,3 +94,22 @@
     ) -%}
     {{ return(rows.columns[0].values()) }}
 {%- endmacro %}
+
+{#
+    A status column as one bit of a bigint: 2^i for the i-th of taxonomy_statuses(), null for any
+    other value. bit_or() over a message's rows then holds every status it reached.
+#}
+{% macro status_bit(column) -%}
+    {%- set statuses = taxonomy_statuses() -%}
+    {%- if statuses | length > 63 -%}
+        {{ exceptions.raise_compiler_error('status_bit: over 63 statuses do not fit a bigint') }}
+    {%- elif not statuses -%}
+        cast(null as bigint)
+    {%- else -%}
+        case {{ column }}
+            {%- for status in statuses %}
+                when '{{ status }}' then cast({{ 2 ** loop.index0 }} as bigint)
+            {%- endfor %}
+        end
+    {%- endif -%}
+{%- endmacro %}

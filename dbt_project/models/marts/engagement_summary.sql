@@ -53,85 +53,36 @@ attributed as (
         attributions.engagement_id in (select days.engagement_id from engagement_days as days)
 ),
 
--- Distinct messages are counted from distinct rows (aggregates that spill to disk), not with
--- one count(distinct) per status: those hold a hash set per group each, and ran out of memory
--- on a 10M-event batch.
-totals as (
+-- One row per message, the statuses it reached as the bits of one integer. Counting distinct
+-- messages per status instead holds a hash set per group and status (out of memory at 10M
+-- events), and distinct rows per status cost two more passes over the results (7.5 → 4.3 s).
+message_results as (
     select
         engagement_id,
         channel,
+        message_key,
         min(event_time) as first_event_time,
         max(event_time) as last_event_time,
-        count(*) as results
+        count(*) as results,
+        bit_or({{ status_bit('status') }}) as statuses_reached
     from attributed
-    group by engagement_id, channel
-),
-
-distinct_status_messages as (
-    select distinct
-        engagement_id,
-        channel,
-        status,
-        message_key
-    from attributed
-),
-
-distinct_messages as (
-    select distinct
-        engagement_id,
-        channel,
-        message_key
-    from distinct_status_messages
-),
-
-messages as (
-    select
-        engagement_id,
-        channel,
-        count(message_key) as messages
-    from distinct_messages
-    group by engagement_id, channel
-),
-
-status_messages as (
-    select
-        engagement_id,
-        channel,
-        status,
-        count(message_key) as messages
-    from distinct_status_messages
-    group by engagement_id, channel, status
-),
-
-pivoted as (
-    select
-        engagement_id,
-        channel,
-        {%- for status in taxonomy_statuses() %}
-            cast(sum(case when status = '{{ status }}' then messages else 0 end) as bigint)
-                as {{ status }}_messages,
-        {%- endfor %}
-        count(*) as statuses_reached
-    from status_messages
-    group by engagement_id, channel
+    group by engagement_id, channel, message_key
 ),
 
 summary as (
     select
-        totals.engagement_id,
-        totals.channel,
-        totals.first_event_time,
-        totals.last_event_time,
-        messages.messages,
+        engagement_id,
+        channel,
+        min(first_event_time) as first_event_time,
+        max(last_event_time) as last_event_time,
+        count(*) as messages,
         {%- for status in taxonomy_statuses() %}
-            pivoted.{{ status }}_messages,
+            {{ count_where('(statuses_reached & ' ~ 2 ** loop.index0 ~ ') <> 0') }}
+                as {{ status }}_messages,
         {%- endfor %}
-        totals.results
-    from totals
-    inner join messages
-        on totals.engagement_id = messages.engagement_id and totals.channel = messages.channel
-    inner join pivoted
-        on totals.engagement_id = pivoted.engagement_id and totals.channel = pivoted.channel
+        cast(sum(results) as bigint) as results
+    from message_results
+    group by engagement_id, channel
 )
 
 select
