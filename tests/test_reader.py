@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,67 +85,3 @@ def test_batch_files_are_sorted_by_name_with_their_format_and_links_and_folders_
         ("sub", None, False, False),
     ]
     assert isinstance(files[0], LandingFile)
-
-
-def test_read_files_ends_a_bad_file_with_its_error_and_goes_on(folder):
-    (folder / "a.jsonl").write_text('{"a": 1}\n')
-    (folder / "b.jsonl").write_text("")
-    (folder / "c.jsonl.gz").write_bytes(b"plain text\n")
-    (folder / "d.csv").write_text("x\n")
-    (folder / "e.jsonl").write_text('{"e": 1}\n')
-    files = landing.batch_files(
-        folder.parent.parent, "sendgrid", __import__("datetime").date(2026, 11, 1)
-    )
-    read = [
-        (file.name, str(units) if isinstance(units, reader.BadFile) else units.num_rows)
-        for file, units in reader.read_files(files, 1 << 20, 1 << 20)
-    ]
-    assert read == [
-        ("a.jsonl", 1),
-        ("c.jsonl.gz", "cannot read gzip file: Not a gzipped file (b'pl')"),
-        ("d.csv", "'d.csv' is not a file type this source reads"),
-        ("e.jsonl", 1),
-    ]
-
-
-def test_read_ahead_makes_the_next_item_while_the_last_is_in_use():
-    made = [threading.Event() for _ in range(3)]
-    threads = set()
-
-    def items() -> Iterator[int]:
-        for n, event in enumerate(made):
-            threads.add(threading.current_thread())
-            event.set()
-            yield n
-
-    ahead = reader.read_ahead(items())
-    assert next(ahead) == 0
-    assert made[1].wait(timeout=10), "the second item was not made before it was asked for"
-    assert not made[2].is_set()
-    assert list(ahead) == [1, 2]
-    assert threading.current_thread() not in threads
-
-
-def test_read_ahead_raises_where_the_items_failed_and_closes_them_when_left():
-    def failing() -> Iterator[int]:
-        yield 1
-        raise ValueError("broken at 2")
-
-    ahead = reader.read_ahead(failing())
-    assert next(ahead) == 1
-    with pytest.raises(ValueError, match="broken at 2"):
-        next(ahead)
-
-    closed = threading.Event()
-
-    def endless() -> Iterator[int]:
-        try:
-            while True:
-                yield 1
-        finally:
-            closed.set()
-
-    left = reader.read_ahead(endless())
-    assert next(left) == 1
-    left.close()
-    assert closed.is_set()

@@ -119,11 +119,8 @@ def ingest_batch(
             con.execute(f"delete from {table} where source = ? and batch_date = ?", slice_params)
         rows = _Appender(con)
         pack = _Pack(rows, scratch, parser, slice_params, report.seconds)
-        reports = {file.name: _file_report(file) for file in files}
-        report.files = list(reports.values())
-        read = reader.read_files(files, MAX_DOCUMENT_BYTES, max_record_bytes)
-        for file, units in _timed(reader.read_ahead(read), report.seconds):
-            _take(pack, file, reports[file.name], units)
+        for file in files:
+            report.files.append(_ingest_file(pack, file, max_record_bytes))
         pack.ingest()
         rows.flush()
         if report.files:
@@ -205,18 +202,15 @@ class _Appender:
             del pending_rows
 
 
-_Read = tuple[landing.LandingFile, pa.Table | reader.BadFile]  # a file's units, or why it is bad
-
-
-def _timed(chunks: Iterator[_Read], seconds: dict[str, float]) -> Iterator[_Read]:
-    """The chunks, with the time waited for each (reading, decompressing) added to parse."""
+def _timed(chunks: Iterator[pa.Table], seconds: dict[str, float]) -> Iterator[pa.Table]:
+    """The chunks, with the time spent reading each (decompressing, splitting) added to parse."""
     while True:
         started = time.perf_counter()
-        chunk = next(chunks, None)
+        units = next(chunks, None)
         seconds["parse"] += time.perf_counter() - started
-        if chunk is None:
+        if units is None:
             return
-        yield chunk
+        yield units
 
 
 def _files_gone(con: duckdb.DuckDBPyConnection, slice_params: list, names: set[str]) -> list[str]:
@@ -276,23 +270,26 @@ class _Pack:
         self.files, self.units, self.nbytes = [], [], 0
 
 
-def _file_report(file: landing.LandingFile) -> FileReport:
-    modified_at = datetime.fromtimestamp(file.mtime_ns / 1e9).astimezone()
-    # A zero-byte file holds no record (not even a bad one); bad_file overrides it.
-    return FileReport(file.name, file.size, modified_at, "empty" if file.size == 0 else "loaded")
-
-
-def _take(
-    pack: _Pack, file: landing.LandingFile, report: FileReport, units: pa.Table | reader.BadFile
-) -> None:
-    """Add a file's units to the pack, or quarantine the file when it proved bad."""
-    is_table = isinstance(units, pa.Table)
-    if is_table and file.format == "document" and not document_is_json(pack.scratch, units):
-        units = reader.BadFile("the file is not valid JSON")
-    if isinstance(units, reader.BadFile):
-        _quarantine_file(pack, file, report, str(units))
-    else:
-        pack.add(report, units)
+def _ingest_file(pack: _Pack, file: landing.LandingFile, max_record_bytes: int) -> FileReport:
+    report = FileReport(
+        file.name, file.size, datetime.fromtimestamp(file.mtime_ns / 1e9).astimezone()
+    )
+    try:
+        if not file.regular:
+            raise reader.BadFile(f"{file.name!r} is not a regular file (a folder, link or device)")
+        if file.format is None:
+            raise reader.BadFile(f"{file.name!r} is not a file type this source reads")
+        if file.size == 0:
+            report.status = "empty"  # a zero-byte file holds no record (not even a bad one)
+            return report
+        chunks = reader.read_units(file, MAX_DOCUMENT_BYTES, max_record_bytes)
+        for units in _timed(chunks, pack.seconds):
+            if file.format == "document" and not document_is_json(pack.scratch, units):
+                raise reader.BadFile("the file is not valid JSON")
+            pack.add(report, units)
+    except reader.BadFile as bad:
+        _quarantine_file(pack, file, report, str(bad))
+    return report
 
 
 def _quarantine_file(

@@ -5,9 +5,6 @@ no Python object is made per line. A unit that cannot be a record is passed on w
 so that it is quarantined rather than lost: a line that is not UTF-8 (its bad bytes escaped), or
 a line over the record size limit (only a preview of it is kept). Memory stays bounded whatever
 the input: a file without newlines or a gzip bomb is streamed like any other.
-
-`read_ahead` reads the next chunk in a thread while the caller works on the last one: zlib,
-NumPy and Arrow release the GIL, so reading overlaps the caller's DuckDB work.
 """
 
 from __future__ import annotations
@@ -19,10 +16,9 @@ import itertools
 import json
 import os
 import zlib
-from collections.abc import Generator, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO, TypeVar, cast
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -34,50 +30,16 @@ BLOCK_BYTES = 32 << 20
 PREVIEW_BYTES = 4096  # what is kept of a line over the limit, or of a bad file
 BOM = b"\xef\xbb\xbf"
 UNITS_SCHEMA = pa.schema([("line_no", pa.int64()), ("text", pa.string()), ("error", pa.string())])
-T = TypeVar("T")
 
 
 class BadFile(Exception):
     """The file as a whole cannot be read (not gzip though named so, not JSON, too large...)."""
 
 
-def read_files(
-    files: Sequence[LandingFile], max_document_bytes: int, max_record_bytes: int
-) -> Generator[tuple[LandingFile, pa.Table | BadFile], None, None]:
-    """Each file's tables of units in turn; a file that cannot be read ends with its BadFile."""
-    for file in files:
-        try:
-            for units in read_units(file, max_document_bytes, max_record_bytes):
-                yield file, units
-        except BadFile as bad:
-            yield file, bad
-
-
-def read_ahead(items: Generator[T, None, None]) -> Iterator[T]:
-    """`items`, each next one computed in a thread while the caller uses the last."""
-    done = object()
-    try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as thread:
-            ahead = thread.submit(next, items, done)
-            while (item := ahead.result()) is not done:
-                ahead = thread.submit(next, items, done)
-                yield cast(T, item)
-    finally:
-        items.close()  # the thread is idle by now: its last call returned before the pool shut
-
-
 def read_units(
     file: LandingFile, max_document_bytes: int, max_record_bytes: int
 ) -> Iterator[pa.Table]:
-    """Yield tables of (line_no, text, error): one row per line, or one for a whole document.
-
-    An empty file yields none."""
-    if not file.regular:
-        raise BadFile(f"{file.name!r} is not a regular file (a folder, link or device)")
-    if file.format is None:
-        raise BadFile(f"{file.name!r} is not a file type this source reads")
-    if file.size == 0:
-        return
+    """Yield tables of (line_no, text, error): one row per line, or one for a whole document."""
     try:
         with _open(file) as handle:
             if file.format == "lines":
