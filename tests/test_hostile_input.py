@@ -223,6 +223,32 @@ def test_files_sharing_a_chunk_keep_their_own_rows_and_counts(tmp_path, block_by
     assert report.reasons == {"malformed": 1, "unknown_status": 1, "bad_file": 1}
 
 
+def test_a_batch_reaches_the_warehouse_in_whole_row_groups(tmp_path):
+    """Rows are inserted a whole number of row groups at a time, the rest with the next ones:
+    each insert writes row groups of its own, and partial ones cost a rewrite at checkpoint."""
+    folder = landing.batch_dir(tmp_path, "sendgrid", BATCH)
+    folder.mkdir(parents=True)
+    records = 2 * batch.ROW_GROUP_ROWS + 20_000
+    with (folder / "a.jsonl").open("w") as out:
+        for n in range(records):
+            out.write(json.dumps(GOOD_SENDGRID | {"sg_event_id": f"ev{n}"}) + "\n")
+    with (
+        mock.patch.object(reader, "BLOCK_BYTES", 1 << 20),  # chunks of ~14k records
+        warehouse.writer(tmp_path / "w.duckdb") as con,
+    ):
+        ingest(con, "sendgrid", tmp_path)
+        row_groups = rows(
+            con,
+            "select row_group_id, sum(count) from pragma_storage_info('raw.observations') "
+            "where column_id = 0 and segment_type <> 'VALIDITY' group by 1 order by 1",
+        )
+    assert [count for _, count in row_groups] == [
+        batch.ROW_GROUP_ROWS,
+        batch.ROW_GROUP_ROWS,
+        20_000,
+    ]
+
+
 def test_a_gzip_bomb_or_a_file_without_newlines_is_read_in_bounded_memory(tmp_path):
     folder = landing.batch_dir(tmp_path, "sendgrid", BATCH)
     folder.mkdir(parents=True)

@@ -184,20 +184,29 @@ class _Appender:
     def add(self, table: str, rows: pa.Table) -> None:
         pending = self.pending.setdefault(table, [])
         pending.append(rows)
-        if (
-            sum(len(part) for part in pending) >= ROW_GROUP_ROWS
-            or sum(part.nbytes for part in pending) >= PENDING_BYTES
-        ):
+        if sum(len(part) for part in pending) >= ROW_GROUP_ROWS:
+            self.flush(table, whole_row_groups=True)
+        elif sum(part.nbytes for part in pending) >= PENDING_BYTES:
             self.flush(table)
 
-    def flush(self, table: str | None = None) -> None:
+    def flush(self, table: str | None = None, *, whole_row_groups: bool = False) -> None:
         """Insert what is pending (for every table, by default); the time is the insert's.
+
+        With `whole_row_groups`, the rows past the last whole row group stay pending: each insert
+        writes its own row groups, and the checkpoint at the end merges the partial ones,
+        rewriting them (2-4 s per 2.5M-record batch). The rows go as one Arrow chunk: DuckDB
+        inserts chunks in parallel, and small ones can end a row group early.
 
         DuckDB reads `pending_rows` by its Python name (a replacement scan). A view registered
         for it would be dropped only at the batch's commit, keeping every chunk's rows alive
         until then (measured: +1.4 GB over a 2.5M-record batch)."""
         for name in [table] if table else list(self.pending):
             pending_rows = pa.concat_tables(self.pending.pop(name), promote_options="permissive")
+            if whole_row_groups:
+                whole = len(pending_rows) - len(pending_rows) % ROW_GROUP_ROWS
+                self.pending[name] = [pending_rows.slice(whole)]
+                pending_rows = pending_rows.slice(0, whole)
+            pending_rows = pending_rows.combine_chunks()
             self.con.execute(f"insert into {name} select *, now() from pending_rows")
             del pending_rows
 
