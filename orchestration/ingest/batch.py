@@ -194,7 +194,7 @@ class _Appender:
 
         With `whole_row_groups`, the rows past the last whole row group stay pending: each insert
         writes its own row groups, and the checkpoint at the end merges the partial ones,
-        rewriting them (2-4 s per 2.5M-record batch). The rows go as one Arrow chunk: DuckDB
+        rewriting them (2-6 s per 2.5M-record batch here). The rows go as one Arrow chunk: DuckDB
         inserts chunks in parallel, and small ones can end a row group early.
 
         DuckDB reads `pending_rows` by its Python name (a replacement scan). A view registered
