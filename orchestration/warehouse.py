@@ -96,7 +96,7 @@ def storage_refused(error: BaseException) -> bool:
 
 # DuckDB's buffer pool per database the pipeline opens (its default, 80% of RAM, is what a large
 # batch then uses). Beyond it DuckDB evicts cached blocks and spills to `<warehouse>.tmp`; dbt's
-# connections have their own (profiles.yml). README "Performance" has the measurements.
+# connections have their own (profiles.yml). docs/performance.md has the measurements.
 MEMORY_LIMIT = "512MB"
 
 
