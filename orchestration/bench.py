@@ -2,6 +2,10 @@
 
 - floor: DuckDB alone reads every landing file of the batch once and groups the raw status
   values (the least any pipeline must do);
+- two writes: DuckDB alone reads the same files once as the floor does (a JSON document is one
+  object), writes the fields each source's parser reads to a table and those rows again to a
+  second one: the least a pipeline with a raw layer and a fact table does (no validation,
+  dedupe, pseudonyms or summaries);
 - fixed: `engagement run` of an empty batch on an empty warehouse (imports, Dagster, dbt);
 - pipeline: `engagement run` of the batch on an empty warehouse: total, per stage (the
   Dagster steps; ingest split into parse, validate and load), rows per second, and the peak
@@ -10,8 +14,9 @@
   synthetic raw rows by a full dbt build, then published), against the empty-warehouse run.
 
 Prints one JSON line per measurement, a table, and last a JSON summary with `events`,
-`floor_s`, `pipeline_s`, `fixed_s`, `marginal_ratio` ((pipeline - fixed) / floor),
-`peak_rss_mb` and, with history, `history_ratio`.
+`floor_s`, `two_writes_s` and `two_writes_ratio` (to the floor), `pipeline_s`, `fixed_s`,
+`marginal_ratio` ((pipeline - fixed) / floor), `peak_rss_mb` and, with history,
+`history_ratio`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import PROJECT_ROOT
+from orchestration.warehouse import literal
 
 BATCH = date(2026, 6, 1)
 STATUS_FIELDS = ("CallStatus", "MessageStatus", "event", "eventType", "event_type", "status")
@@ -56,6 +62,9 @@ def bench(events: int, days: int = 1, history_days: int = 0, work: Path | None =
 
     results["floor_s"] = _floor(landing, BATCH, last)
     _emit("floor", seconds=results["floor_s"])
+    results["two_writes_s"] = _two_writes(landing, BATCH, last, root / "two-writes.duckdb")
+    results["two_writes_ratio"] = round(results["two_writes_s"] / results["floor_s"], 2)
+    _emit("two_writes", seconds=results["two_writes_s"])
 
     # Every run is of one deployment: the same paths, its Dagster instance and dbt's parse
     # state kept from run to run; the warehouse (and serving copy, lake) emptied before each.
@@ -94,19 +103,8 @@ def bench(events: int, days: int = 1, history_days: int = 0, work: Path | None =
 
 
 def _floor(landing: Path, first: date, last: date) -> float:
-    """DuckDB reading every file of the batch once, grouping the raw status values.
-
-    (The deliberately broken files the generator adds are left out: they hold no record.)"""
-    files = [
-        str(path)
-        for path in landing.glob("*/*/*")
-        if path.is_file()
-        and first.isoformat() <= path.parent.name <= last.isoformat()
-        and "broken-" not in path.name
-    ]
-    lines = [f for f in files if ".jsonl" in f or ".ndjson" in f]
-    documents = [f for f in files if f.endswith((".json", ".json.gz"))]
-    tables = [f for f in files if f.endswith(".csv")]
+    """DuckDB reading every file of the batch once, grouping the raw status values."""
+    lines, documents, tables = _batch_files(landing, first, last)
     value = "coalesce(" + ", ".join(f"json ->> '{f}'" for f in STATUS_FIELDS) + ")"
     con = duckdb.connect()
     started = time.monotonic()
@@ -124,6 +122,65 @@ def _floor(landing: Path, first: date, last: date) -> float:
             [tables],
         ).fetchall()
     return round(time.monotonic() - started, 3)
+
+
+def _two_writes(landing: Path, first: date, last: date, database: Path) -> float:
+    """DuckDB reading the same files once into a table per source of the fields its parser
+    reads (as text), then writing those rows again into a second table, in a file of its own."""
+    from orchestration.ingest.sources import all_parsers
+
+    database.unlink(missing_ok=True)
+    con = duckdb.connect(str(database))
+    started = time.monotonic()
+    for source, parser in all_parsers().items():
+        lines, documents, tables = _batch_files(landing, first, last, source)
+        paths = [*parser.fields.values(), *parser.string_fields.values()]
+        fields = ", ".join(f"v[{i}] as field_{i}" for i in range(1, len(paths) + 1))
+        path_list = ", ".join(literal(path) for path in paths)
+        raw, fact = f"raw_{source}", f"fact_{source}"
+        con.execute(
+            f"create table {raw} as select {fields} from (select []::varchar[] as v) limit 0"
+        )
+        for files, fmt in ((lines, "newline_delimited"), (documents, "auto")):
+            if files:
+                con.execute(
+                    f"insert into {raw} select {fields} from (select json_extract_string(json, "
+                    f"[{path_list}]) as v from read_json_objects(?, format = '{fmt}', "
+                    "ignore_errors = true))",
+                    [files],
+                )
+        if tables:
+            con.execute(
+                f"insert into {raw} select {fields} from (select json_extract_string("
+                f"to_json(row), [{path_list}]) as v from read_csv(?, all_varchar = true, "
+                "union_by_name = true) as row)",
+                [tables],
+            )
+        con.execute(f"create table {fact} as select * from {raw}")
+    con.execute("checkpoint")
+    seconds = round(time.monotonic() - started, 3)
+    con.close()
+    database.unlink()
+    return seconds
+
+
+def _batch_files(
+    landing: Path, first: date, last: date, source: str = "*"
+) -> tuple[list[str], list[str], list[str]]:
+    """The batch's files (of one source, or all) as (JSON lines, JSON documents, CSV), without
+    the deliberately broken files the generator adds (they hold no record)."""
+    files = [
+        str(path)
+        for path in landing.glob(f"{source}/*/*")
+        if path.is_file()
+        and first.isoformat() <= path.parent.name <= last.isoformat()
+        and "broken-" not in path.name
+    ]
+    return (
+        [f for f in files if ".jsonl" in f or ".ndjson" in f],
+        [f for f in files if f.endswith((".json", ".json.gz"))],
+        [f for f in files if f.endswith(".csv")],
+    )
 
 
 def _run(home: Path, landing: Path, first: date, last: date, keep: bool = False) -> dict:
@@ -311,6 +368,10 @@ def _table(results: dict) -> None:
     lines = [
         ("events", f"{results['events']:,}"),
         ("floor (DuckDB reads the batch once)", f"{results['floor_s']:.2f} s"),
+        (
+            "two writes (raw, then fact)",
+            f"{results['two_writes_s']:.2f} s (x{results['two_writes_ratio']:.2f} the floor)",
+        ),
         ("fixed cost (empty batch)", f"{results['fixed_s']:.1f} s"),
         ("pipeline", f"{results['pipeline_s']:.1f} s ({results['rows_per_s']:,} rows/s)"),
         ("marginal / floor", f"{results['marginal_ratio']:.2f}"),

@@ -30,12 +30,14 @@ def test_the_benchmark_runs_end_to_end_and_ends_with_its_json_summary(tmp_path: 
     lines = done.stdout.strip().splitlines()
     *emitted, summary = [json.loads(line) for line in lines if line.startswith("{")]
     measurements = [line["measurement"] for line in emitted]
-    assert measurements[:5] == ["generate", "floor", "warm_up", "fixed", "pipeline"]
+    assert measurements[:6] == ["generate", "floor", "two_writes", "warm_up", "fixed", "pipeline"]
     assert "history_build" in measurements and "pipeline_with_history" in measurements
 
     assert summary == json.loads(lines[-1])
-    for name in ("events", "floor_s", "pipeline_s", "fixed_s", "peak_rss_mb", "history_ratio"):
+    for name in ("events", "floor_s", "two_writes_s", "pipeline_s", "fixed_s", "peak_rss_mb"):
         assert summary[name] > 0, name
+    assert summary["history_ratio"] > 0
+    assert summary["two_writes_ratio"] == round(summary["two_writes_s"] / summary["floor_s"], 2)
     assert summary["marginal_ratio"] == round(
         (summary["pipeline_s"] - summary["fixed_s"]) / summary["floor_s"], 2
     )
