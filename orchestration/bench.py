@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.sources import all_parsers
 from orchestration.settings import PROJECT_ROOT
 from orchestration.warehouse import literal
 
@@ -127,8 +128,6 @@ def _floor(landing: Path, first: date, last: date) -> float:
 def _two_writes(landing: Path, first: date, last: date, database: Path) -> float:
     """DuckDB reading the same files once into a table per source of the fields its parser
     reads (as text), then writing those rows again into a second table, in a file of its own."""
-    from orchestration.ingest.sources import all_parsers
-
     database.unlink(missing_ok=True)
     con = duckdb.connect(str(database))
     started = time.monotonic()
