@@ -9,7 +9,7 @@ run that dies leaves the previous state of the batch intact.
 
 Memory stays at about one chunk whatever the batch: the scratch database frees each chunk's
 tables as the next replaces them (inside the batch's transaction they would be kept until its
-end), and rows reach the warehouse in inserts of a row group or more, which DuckDB writes to the
+end), and rows reach the warehouse in inserts of whole row groups, which DuckDB writes to the
 file before the commit (smaller uncommitted appends stay in memory).
 """
 
@@ -39,7 +39,8 @@ from orchestration.warehouse import transaction
 
 MAX_DOCUMENT_BYTES = 256 << 20
 ROW_GROUP_ROWS = 122_880  # DuckDB's; an uncommitted append this large is written to disk
-PENDING_BYTES = 64 << 20  # or rows this large (quarantined records can be long)
+INSERT_ROW_GROUPS = 2  # at least, per insert: DuckDB compresses an insert's groups in parallel
+PENDING_BYTES = 128 << 20  # or rows this large (quarantined records can be long)
 # A packed unit's line_no: its file's slot in the pack, then its line in the file (a file of
 # 2^40 lines or more, a terabyte of newlines, would overlap the next slot: not guarded).
 LINE_BITS = 40
@@ -175,7 +176,8 @@ def _scratch(parser: SourceParser, hmac_key: bytes) -> Iterator[duckdb.DuckDBPyC
 
 
 class _Appender:
-    """Rows bound for the warehouse tables, inserted a row group or more at a time."""
+    """Rows bound for the warehouse tables, inserted `INSERT_ROW_GROUPS` row groups or more at
+    a time."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -184,7 +186,7 @@ class _Appender:
     def add(self, table: str, rows: pa.Table) -> None:
         pending = self.pending.setdefault(table, [])
         pending.append(rows)
-        if sum(len(part) for part in pending) >= ROW_GROUP_ROWS:
+        if sum(len(part) for part in pending) >= INSERT_ROW_GROUPS * ROW_GROUP_ROWS:
             self.flush(table, whole_row_groups=True)
         elif sum(part.nbytes for part in pending) >= PENDING_BYTES:
             self.flush(table)
@@ -194,8 +196,10 @@ class _Appender:
 
         With `whole_row_groups`, the rows past the last whole row group stay pending: each insert
         writes its own row groups, and the checkpoint at the end merges the partial ones,
-        rewriting them (2-6 s per 2.5M-record batch here). The rows go as one Arrow chunk: DuckDB
-        inserts chunks in parallel, and small ones can end a row group early.
+        rewriting them (2-6 s per 2.5M-record batch here). The rows go as Arrow batches of one
+        row group each: DuckDB compresses an insert's batches in parallel (a batch of several
+        groups, or an insert of one, is one thread's work), and a smaller batch could end a
+        group early.
 
         DuckDB reads `pending_rows` by its Python name (a replacement scan). A view registered
         for it would be dropped only at the batch's commit, keeping every chunk's rows alive
@@ -206,9 +210,10 @@ class _Appender:
                 whole = len(pending_rows) - len(pending_rows) % ROW_GROUP_ROWS
                 self.pending[name] = [pending_rows.slice(whole)]
                 pending_rows = pending_rows.slice(0, whole)
-            pending_rows = pending_rows.combine_chunks()
+            batches = pending_rows.combine_chunks().to_batches(ROW_GROUP_ROWS)
+            pending_rows = pa.Table.from_batches(batches, pending_rows.schema)
             self.con.execute(f"insert into {name} select *, now() from pending_rows")
-            del pending_rows
+            del pending_rows, batches
 
 
 def _timed(chunks: Iterator[pa.Table], seconds: dict[str, float]) -> Iterator[pa.Table]:
