@@ -9,8 +9,9 @@ run that dies leaves the previous state of the batch intact.
 
 Memory stays at about one chunk whatever the batch: the scratch database frees each chunk's
 tables as the next replaces them (inside the batch's transaction they would be kept until its
-end), and rows reach the warehouse in inserts of whole row groups, which DuckDB writes to the
-file before the commit (smaller uncommitted appends stay in memory).
+end), and rows reach the warehouse in inserts of whole row groups (`_Appender`; only a batch's
+last insert, or one of long rows, holds a partial one), which DuckDB writes to the file before
+the commit (smaller uncommitted appends stay in memory).
 """
 
 from __future__ import annotations
