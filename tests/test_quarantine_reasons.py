@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import date
+from email.utils import parsedate_to_datetime
 
 import pytest
 
@@ -215,6 +216,24 @@ def test_a_record_with_any_unknown_value_is_rejected_whole(env):
     raw, rejected = ingest(env, "twilio_voice")
     assert raw == []
     assert [code for _, _, code, _ in rejected] == ["unknown_status"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Sun, 01 Nov 2026 22:00:00 EST",  # the zone names of RFC 2822, section 4.3
+        "Sun, 01 Nov 2026 23:00:00 pdt",
+        "Sun, 01 Nov 2026 10:00 +0000",  # seconds are optional
+        "Sun, 01 Nov 2026 10:00:00 +0000 (UTC)",  # a comment
+        "1 Nov 2026 10:00 CDT (Central)",
+    ],
+)
+def test_a_twilio_timestamp_is_read_as_rfc_2822_defines_it(env, value):
+    env.write("twilio_voice", BATCH, "a.jsonl", [with_("twilio_voice", Timestamp=value)])
+    with warehouse.writer(env.warehouse_path) as con:
+        batch.ingest_batch(con, sources.get("twilio_voice"), env.landing, date.fromisoformat(BATCH))
+        times = con.execute("select event_time from raw.observations").fetchall()
+    assert times == [(parsedate_to_datetime(value),)]  # the standard library's reading
 
 
 def test_broken_files_are_one_bad_file_row_each_and_the_others_load(env):

@@ -10,6 +10,18 @@ from __future__ import annotations
 
 import duckdb
 
+# RFC 2822's zone names (its military zones but Z carry no reliable offset: not read).
+RFC2822_ZONES = {
+    "UT": "+0000", "GMT": "+0000", "UTC": "+0000", "Z": "+0000",
+    "EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
+    "MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
+}  # fmt: skip
+
+
+def _map(pairs: dict[str, str]) -> str:
+    return "MAP {" + ", ".join(f"'{key}': '{value}'" for key, value in pairs.items()) + "}"
+
+
 # Instants from year 1 to year 9999, in seconds since the epoch.
 MIN_EPOCH_S = -62_135_596_800
 MAX_EPOCH_S = 253_402_300_799
@@ -45,21 +57,28 @@ create or replace temp macro epoch_time(value, millis_above := NULL) as
                   try_cast(trim(value) as decimal(38, 6)))],
         lambda d: case when d > millis_above then d / 1000 else d end)[1]);
 
--- DuckDB's list-of-formats strptime rolls February 30 over to March 2: one format per call.
-create or replace temp macro rfc2822_zone(value) as
-    regexp_replace(trim(value), '\\s+(GMT|UTC|UT|Z)$', ' +0000');
-
 create or replace temp macro iso_time(value) as
     case when regexp_full_match(trim(value), '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([T ].*)?')
          then bounded_time(try_cast(trim(value) as timestamptz)) end;
 
--- The zone rewrite (a regex) only for a value that does not parse as it is.
+-- RFC 2822 (section 4.3): a trailing comment, and the zone names it defines, as offsets.
+create or replace temp macro rfc2822_normal(value) as
+    list_transform([trim(regexp_replace(value, '\\([^()]*\\)', ' ', 'g'))], lambda v: coalesce(
+        regexp_replace(v, '\\s+[A-Za-z]+$', ' ')
+            || {_map(RFC2822_ZONES)}[upper(regexp_extract(v, '\\s([A-Za-z]+)$', 1))],
+        v))[1];
+
+-- Seconds are optional, and so is the day name. The rewrite (regexes) only for a value that does
+-- not parse as Twilio sends it; DuckDB's list-of-formats strptime rolls February 30 over to
+-- March 2: one format per call.
 create or replace temp macro rfc2822_time(value) as
     bounded_time(coalesce(
         try_strptime(trim(value), '%a, %d %b %Y %H:%M:%S %z'),
-        try_strptime(rfc2822_zone(value), '%a, %d %b %Y %H:%M:%S %z'),
-        try_strptime(trim(value), '%d %b %Y %H:%M:%S %z'),
-        try_strptime(rfc2822_zone(value), '%d %b %Y %H:%M:%S %z')));
+        list_transform([rfc2822_normal(value)], lambda v: coalesce(
+            try_strptime(v, '%a, %d %b %Y %H:%M:%S %z'),
+            try_strptime(v, '%a, %d %b %Y %H:%M %z'),
+            try_strptime(v, '%d %b %Y %H:%M:%S %z'),
+            try_strptime(v, '%d %b %Y %H:%M %z')))[1]));
 
 create or replace temp macro present_or_none(observations) as
     case when len(list_filter(observations, lambda o: o.raw_value is not null)) > 0
