@@ -155,7 +155,7 @@ def test_each_bad_record_is_quarantined_with_its_reason_and_the_rest_loads(env, 
             with_(source, **{time: BAD_TIME[source]}),  # 8 impossible time
             with_(source, **{status: "no_such_value"}),  # 9 unknown status
             "",  # 10 blank: not a record
-            with_(source, **{status: "  " + status_of(source).upper() + " "}),  # 11 loads
+            with_(source, **{status: " \t" + status_of(source).upper() + " \r\n"}),  # 11 loads
         ],
     )
     raw, rejected = ingest(env, source)
@@ -197,6 +197,18 @@ def test_activity_status_of_another_channel_or_no_channel_is_not_allowed(env):
         "unknown_status",
         "missing_field",
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "changes", "raw_status"),
+    [
+        ("mailgun", {"event": "\tFailed ", "severity": " PERMANENT\n"}, "failed/permanent"),
+        ("activity", {"channel": " Voice\t"}, "dial"),
+    ],
+)
+def test_every_part_of_a_status_is_trimmed_and_lower_cased(env, source, changes, raw_status):
+    env.write(source, BATCH, "a.jsonl", [with_(source, **changes)])
+    assert ingest(env, source) == ([(1, raw_status)], [])
 
 
 def test_a_record_with_any_unknown_value_is_rejected_whole(env):

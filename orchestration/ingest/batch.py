@@ -401,7 +401,7 @@ select
     without_emails({attribution}) as attribution_key,
     o.raw_field,
     o.raw_value,
-    lower(trim(o.raw_value)) as raw_status,
+    lower(trimmed(o.raw_value)) as raw_status,
     {channel} as channel,
     o.time_field,
     o.time_value,

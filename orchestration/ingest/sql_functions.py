@@ -27,6 +27,10 @@ MIN_EPOCH_S = -62_135_596_800
 MAX_EPOCH_S = 253_402_300_799
 
 MACROS = f"""
+-- Status values are compared after trimming (SOURCES.md): of spaces, tabs and line breaks.
+create or replace temp macro trimmed(value) as
+    trim(value, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
+
 create or replace temp macro jtext(j) as
     nullif(json_extract_string(j, '$'), '');
 

@@ -31,7 +31,7 @@ PARSER = SourceParser(
             message_id as message_key,
             'event_type' as raw_field,
             event_type as raw_value,
-            lower(trim(channel)) as channel,
+            lower(trimmed(channel)) as channel,
             'occurred_at' as time_field,
             occurred_at as time_value,
             iso_time(occurred_at) as event_time,

@@ -92,17 +92,17 @@ PARSER = SourceParser(
             message_id as message_key,
             'event' as raw_field,
             case
-                when lower(trim(event)) <> 'failed' then event
-                when severity is not null then event || '/' || severity
+                when lower(trimmed(event)) <> 'failed' then event
+                when severity is not null then trimmed(event) || '/' || trimmed(severity)
             end as raw_value,
             'timestamp' as time_field,
             timestamp as time_value,
             event_time,
             coalesce(reject_reason, nullif(description, ''), status_message) as detail,
             case
-                when lower(trim(event)) = 'rejected' then 'rejected'
-                when lower(trim(event)) = 'failed'
-                    and lower(trim(severity)) = 'permanent' then reason
+                when lower(trimmed(event)) = 'rejected' then 'rejected'
+                when lower(trimmed(event)) = 'failed'
+                    and lower(trimmed(severity)) = 'permanent' then reason
             end as bounce_type,
             engagement_from_variables(user_variables) as engagement_id
         from (select *, epoch_time(timestamp) as event_time from fields)

@@ -31,8 +31,8 @@ PARSER = SourceParser(
             'timestamp' as time_field,
             timestamp as time_value,
             epoch_time(timestamp, millis_above := 1e11) as event_time,
-            if(lower(trim(event)) in ('bounce', 'dropped'), reason, null) as detail,
-            case lower(trim(event))
+            if(lower(trimmed(event)) in ('bounce', 'dropped'), reason, null) as detail,
+            case lower(trimmed(event))
                 when 'bounce' then bounce_type
                 when 'dropped' then 'dropped'
             end as bounce_type,

@@ -91,7 +91,7 @@ PARSER = SourceParser(
             select
                 *,
                 coalesce(event_type, notification_type) as raw_type,
-                lower(trim(coalesce(event_type, notification_type))) as type,
+                lower(trimmed(coalesce(event_type, notification_type))) as type,
                 try_cast(try_json(coalesce(destination, '[]')) as varchar[]) as destinations
             from fields
         ),
