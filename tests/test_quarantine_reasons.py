@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -246,6 +246,23 @@ def test_a_twilio_timestamp_is_read_as_rfc_2822_defines_it(env, value):
         batch.ingest_batch(con, sources.get("twilio_voice"), env.landing, date.fromisoformat(BATCH))
         times = con.execute("select event_time from raw.observations").fetchall()
     assert times == [(parsedate_to_datetime(value),)]  # the standard library's reading
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-01t10:00:00z",
+        "2026-11-01T05:00:00-05:00",
+        "2026-11-01 10:00:00",
+        "2026-11-01T10:00Z",
+    ],
+)
+def test_an_iso_time_is_read_as_rfc_3339_writes_it(env, value):
+    env.write("activity", BATCH, "a.jsonl", [with_("activity", occurred_at=value)])
+    with warehouse.writer(env.warehouse_path) as con:
+        batch.ingest_batch(con, sources.get("activity"), env.landing, date.fromisoformat(BATCH))
+        times = con.execute("select event_time from raw.observations").fetchall()
+    assert times == [(datetime(2026, 11, 1, 10, tzinfo=UTC),)]
 
 
 def test_broken_files_are_one_bad_file_row_each_and_the_others_load(env):

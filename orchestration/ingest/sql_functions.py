@@ -61,9 +61,14 @@ create or replace temp macro epoch_time(value, millis_above := NULL) as
                   try_cast(trim(value) as decimal(38, 6)))],
         lambda d: case when d > millis_above then d / 1000 else d end)[1]);
 
+-- RFC 3339 allows a lower-case 't' and 'z', and ISO 8601 a time without seconds, which DuckDB's
+-- cast does not read: rewritten only for a value that does not parse as it is.
 create or replace temp macro iso_time(value) as
-    case when regexp_full_match(trim(value), '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([T ].*)?')
-         then bounded_time(try_cast(trim(value) as timestamptz)) end;
+    case when regexp_full_match(trim(value), '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([Tt ].*)?')
+         then bounded_time(coalesce(
+             try_cast(trim(value) as timestamptz),
+             try_cast(regexp_replace(upper(trim(value)), '([T ]\\d{{1,2}}:\\d{{2}})([^:\\d]|$)',
+                                     '\\1:00\\2') as timestamptz))) end;
 
 -- RFC 2822 (section 4.3): a trailing comment, and the zone names it defines, as offsets.
 create or replace temp macro rfc2822_normal(value) as
