@@ -115,6 +115,14 @@ def ingest(env: Environment, source: str) -> tuple[list[tuple], list[tuple]]:
     return raw, rejected
 
 
+def event_times(env: Environment, source: str, record: dict) -> list:
+    """Ingest `record` alone; the event times of what it loaded."""
+    env.write(source, BATCH, "a.jsonl", [record])
+    with warehouse.writer(env.warehouse_path) as con:
+        batch.ingest_batch(con, sources.get(source), env.landing, date.fromisoformat(BATCH))
+        return [t for (t,) in con.execute("select event_time from raw.observations").fetchall()]
+
+
 def with_(source: str, **changes) -> dict:
     """The good record of `source` with fields (dotted paths) changed; ... removes a field."""
     record = json.loads(json.dumps(GOOD[source]))
@@ -241,11 +249,9 @@ def test_a_record_with_any_unknown_value_is_rejected_whole(env):
     ],
 )
 def test_a_twilio_timestamp_is_read_as_rfc_2822_defines_it(env, value):
-    env.write("twilio_voice", BATCH, "a.jsonl", [with_("twilio_voice", Timestamp=value)])
-    with warehouse.writer(env.warehouse_path) as con:
-        batch.ingest_batch(con, sources.get("twilio_voice"), env.landing, date.fromisoformat(BATCH))
-        times = con.execute("select event_time from raw.observations").fetchall()
-    assert times == [(parsedate_to_datetime(value),)]  # the standard library's reading
+    record = with_("twilio_voice", Timestamp=value)
+    # the instant the standard library's RFC 2822 parser reads
+    assert event_times(env, "twilio_voice", record) == [parsedate_to_datetime(value)]
 
 
 @pytest.mark.parametrize(
@@ -258,11 +264,8 @@ def test_a_twilio_timestamp_is_read_as_rfc_2822_defines_it(env, value):
     ],
 )
 def test_an_iso_time_is_read_as_rfc_3339_writes_it(env, value):
-    env.write("activity", BATCH, "a.jsonl", [with_("activity", occurred_at=value)])
-    with warehouse.writer(env.warehouse_path) as con:
-        batch.ingest_batch(con, sources.get("activity"), env.landing, date.fromisoformat(BATCH))
-        times = con.execute("select event_time from raw.observations").fetchall()
-    assert times == [(datetime(2026, 11, 1, 10, tzinfo=UTC),)]
+    record = with_("activity", occurred_at=value)
+    assert event_times(env, "activity", record) == [datetime(2026, 11, 1, 10, tzinfo=UTC)]
 
 
 def test_broken_files_are_one_bad_file_row_each_and_the_others_load(env):
