@@ -10,18 +10,6 @@ from __future__ import annotations
 
 import duckdb
 
-# RFC 2822's zone names (its military zones but Z carry no reliable offset: not read).
-RFC2822_ZONES = {
-    "UT": "+0000", "GMT": "+0000", "UTC": "+0000", "Z": "+0000",
-    "EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
-    "MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
-}  # fmt: skip
-
-
-def _map(pairs: dict[str, str]) -> str:
-    return "MAP {" + ", ".join(f"'{key}': '{value}'" for key, value in pairs.items()) + "}"
-
-
 # Instants from year 1 to year 9999, in seconds since the epoch.
 MIN_EPOCH_S = -62_135_596_800
 MAX_EPOCH_S = 253_402_300_799
@@ -70,11 +58,15 @@ create or replace temp macro iso_time(value) as
              try_cast(regexp_replace(upper(trim(value)), '([T ]\\d{{1,2}}:\\d{{2}})([^:\\d]|$)',
                                      '\\1:00\\2') as timestamptz))) end;
 
--- RFC 2822 (section 4.3): a trailing comment, and the zone names it defines, as offsets.
+-- RFC 2822 (section 4.3): a trailing comment, and the zone names it defines, as offsets (its
+-- military zones but Z carry no reliable offset: they are not read).
 create or replace temp macro rfc2822_normal(value) as
     list_transform([trim(regexp_replace(value, '\\([^()]*\\)', ' ', 'g'))], lambda v: coalesce(
-        regexp_replace(v, '\\s+[A-Za-z]+$', ' ')
-            || {_map(RFC2822_ZONES)}[upper(regexp_extract(v, '\\s([A-Za-z]+)$', 1))],
+        regexp_replace(v, '\\s+[A-Za-z]+$', ' ') || MAP {{
+            'UT': '+0000', 'GMT': '+0000', 'UTC': '+0000', 'Z': '+0000',
+            'EST': '-0500', 'EDT': '-0400', 'CST': '-0600', 'CDT': '-0500',
+            'MST': '-0700', 'MDT': '-0600', 'PST': '-0800', 'PDT': '-0700'
+        }}[upper(regexp_extract(v, '\\s([A-Za-z]+)$', 1))],
         v))[1];
 
 -- Seconds are optional, and so is the day name. The rewrite (regexes) only for a value that does
