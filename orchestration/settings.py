@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +40,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         _production_key(env)
+        _dbt_profile(env)
         window = _int(env, "ENGAGEMENT_DEDUPE_WINDOW_DAYS", 7, minimum=7)
         return cls(
             landing_dir=_path(env, "ENGAGEMENT_LANDING_DIR", DATA_DIR / "landing"),
@@ -74,6 +76,17 @@ def _retention(env: dict[str, str], window: int) -> int | None:
     if not env.get("ENGAGEMENT_RETENTION_DAYS", "").strip():
         return None
     return _int(env, "ENGAGEMENT_RETENTION_DAYS", 0, minimum=2 * window)
+
+
+def _dbt_profile(env: dict[str, str]) -> None:
+    """The variables only dbt's profile reads, checked here: a bad one would fail the run at
+    its dbt step, after ingest wrote the warehouse."""
+    _int(env, "ENGAGEMENT_DBT_THREADS", 1, minimum=1)
+    limit = env.get("ENGAGEMENT_DBT_MEMORY_LIMIT", "").strip()
+    if limit and not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", limit, re.IGNORECASE):
+        raise ConfigError(
+            f"ENGAGEMENT_DBT_MEMORY_LIMIT={limit!r} is not a size such as 768MB or 8GB"
+        )
 
 
 def _production_key(env: dict[str, str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,9 @@ def test_defaults_live_under_data():
         ({"ENGAGEMENT_DEDUPE_WINDOW_DAYS": "3"}, "minimum of 7"),
         ({"ENGAGEMENT_DEDUPE_WINDOW_DAYS": "week"}, "whole number"),
         ({"ENGAGEMENT_ENGINE": "snowflake"}, "not one of duckdb, spark"),
+        ({"ENGAGEMENT_DBT_THREADS": "abc"}, "ENGAGEMENT_DBT_THREADS='abc' is not a whole number"),
+        ({"ENGAGEMENT_DBT_THREADS": "0"}, "minimum of 1"),
+        ({"ENGAGEMENT_DBT_MEMORY_LIMIT": "lots"}, "not a size such as 768MB"),
     ],
 )
 def test_bad_values_are_clear_errors(env, message):
@@ -97,15 +101,19 @@ def test_the_cli_refuses_a_reversed_range_and_a_missing_landing_dir(tmp_path):
     assert reversed_.returncode == 2 and "is before --from" in reversed_.stderr
 
 
-def test_dbt_gets_the_partition_window_as_inclusive_batch_dates_in_its_environment():
+def test_dbt_gets_the_partition_window_and_the_resolved_warehouse_in_its_environment(
+    tmp_path, monkeypatch
+):
     from datetime import date
 
-    assert dbt_build_env((date(2026, 11, 1), date(2026, 11, 8))) == {
+    monkeypatch.chdir(tmp_path)  # dbt runs from the project root: a relative path would move
+    assert dbt_build_env((date(2026, 11, 1), date(2026, 11, 8)), Path("wh/w.duckdb")) == {
         "ENGAGEMENT_DBT_MIN_BATCH_DATE": "2026-11-01",
         "ENGAGEMENT_DBT_MAX_BATCH_DATE": "2026-11-07",
+        "ENGAGEMENT_WAREHOUSE": str(tmp_path / "wh" / "w.duckdb"),
     }
     with pytest.raises(ValueError, match="empty batch window"):
-        dbt_build_env((date(2026, 11, 2), date(2026, 11, 2)))
+        dbt_build_env((date(2026, 11, 2), date(2026, 11, 2)), tmp_path / "w.duckdb")
     # The command line stays the same from run to run, so dbt's partial parsing holds.
     assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
     assert dbt_build_args(full_refresh=True)[-1] == "--full-refresh"

@@ -20,8 +20,9 @@ def dbt_build_args(*, full_refresh: bool = False, lake_dir: Path | None = None) 
     return args
 
 
-def dbt_build_env(window: tuple[date, date]) -> dict[str, str]:
-    """The batch dates [start, end) of the run, inclusive, for dbt's macro run_batch_dates.
+def dbt_build_env(window: tuple[date, date], warehouse: Path) -> dict[str, str]:
+    """The batch dates [start, end) of the run, inclusive, for dbt's macro run_batch_dates, and
+    the warehouse as the run resolved it (dbt would read a relative path from its project root).
 
     In the environment rather than in `--vars`: dbt parses the whole project again whenever its
     vars change, which they would every run.
@@ -32,4 +33,5 @@ def dbt_build_env(window: tuple[date, date]) -> dict[str, str]:
     return {
         "ENGAGEMENT_DBT_MIN_BATCH_DATE": start.isoformat(),
         "ENGAGEMENT_DBT_MAX_BATCH_DATE": (end - timedelta(days=1)).isoformat(),
+        "ENGAGEMENT_WAREHOUSE": str(warehouse.resolve()),
     }

@@ -52,7 +52,9 @@ def dbt_models(
         args = dbt_build_args(
             full_refresh=config.full_refresh, lake_dir=engagement.lake_path if on_spark else None
         )
-        invocation = dbt.cli(args, env=dbt_build_env(batches), context=context)
+        invocation = dbt.cli(
+            args, env=dbt_build_env(batches, engagement.warehouse_path), context=context
+        )
         # From the first summary on, events wait (in order: outputs must stay topological) for
         # dbt to release the warehouse, so the summaries' metadata can be read.
         # (The summaries are read from the DuckDB warehouse: not on Spark.)
