@@ -60,7 +60,9 @@ def run_batches(
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.asset_check_evaluation_data
             if not data.passed:
-                print(f"  check {data.asset_check_key.to_user_string()} failed", file=sys.stderr)
+                warned = data.severity == dg.AssetCheckSeverity.WARN  # does not fail a run
+                outcome = "warned" if warned else "failed"
+                print(f"  check {data.asset_check_key.to_user_string()} {outcome}", file=sys.stderr)
     return False
 
 
