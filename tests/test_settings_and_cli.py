@@ -124,3 +124,17 @@ def test_dbt_args_tell_a_spark_build_where_the_lake_is(tmp_path):
         "--vars",
         f'{{"lake_dir": "{tmp_path}"}}',
     ]
+
+
+def test_a_failed_run_names_the_failed_step_and_calls_a_warning_a_warning(env, capsys):
+    from datetime import date
+
+    from orchestration.run import run_batches
+
+    env.write("sendgrid", "2026-11-01", "bad.jsonl", ["not json"])  # all quarantined: a warning
+    (env.root / "serving").write_text("a file where the serving folder goes")  # publish fails
+    assert not run_batches(date(2026, 11, 1), date(2026, 11, 1), settings=env.settings())
+    report = capsys.readouterr().err
+    assert "step serving__warehouse:" in report
+    assert "check ingest/sendgrid:quarantine_rate warned" in report
+    assert "quarantine_rate failed" not in report
