@@ -32,7 +32,18 @@ def partition(lake_dir: Path, table: str, source: str, batch_date: date) -> Path
 def export_batch(
     con: duckdb.DuckDBPyConnection, lake_dir: Path, source: str, batch_date: date
 ) -> None:
-    """Replace the batch's files with its rows in the warehouse (none: an empty file)."""
+    """Replace the batch's files with its rows in the warehouse (none: an empty file).
+
+    Their row order means nothing (readers group and join), and without it DuckDB writes a file
+    on both cores: Twilio voice at 10M (3.2M rows), 2.4 → 1.5 s."""
+    con.execute("set preserve_insertion_order = false")
+    try:
+        _export(con, lake_dir, source, batch_date)
+    finally:
+        con.execute("reset preserve_insertion_order")
+
+
+def _export(con: duckdb.DuckDBPyConnection, lake_dir: Path, source: str, batch_date: date) -> None:
     for table, warehouse_table in TABLES.items():
         folder = partition(lake_dir, table, source, batch_date)
         folder.mkdir(parents=True, exist_ok=True)
