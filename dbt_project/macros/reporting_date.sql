@@ -3,8 +3,14 @@
     {{ return(adapter.dispatch('to_reporting_date')(column)) }}
 {%- endmacro %}
 
+{# In UTC, the date of the instant's epoch: ICU's time zone conversion costs ~80 ns a value
+   (10M events: 0.8 s against 0.04 s, for each read of int_results__mapped). #}
 {% macro default__to_reporting_date(column) -%}
-    cast(timezone('{{ var("reporting_timezone") }}', {{ column }}) as date)
+    {%- if var("reporting_timezone") == 'UTC' -%}
+        cast(make_timestamp(epoch_us({{ column }})) as date)
+    {%- else -%}
+        cast(timezone('{{ var("reporting_timezone") }}', {{ column }}) as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro spark__to_reporting_date(column) -%}
