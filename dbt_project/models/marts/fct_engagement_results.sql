@@ -33,10 +33,12 @@ candidates as (
 
 -- Only a key seen more than once needs its rows ordered: most results are the one row of their
 -- key, and a window sorts every row it is given, all columns along (10M events: 17 → 15 s).
+-- Keys are told apart by their hash, a number (grouped and joined faster than the text: 8.5 →
+-- 7.5 s): a collision only sends a few more rows through the window, which orders by the key.
 repeated_keys as (
-    select dedupe_key
+    select hash(dedupe_key) as key_hash
     from candidates
-    group by dedupe_key
+    group by hash(dedupe_key)
     having count(*) > 1
 ),
 
@@ -50,7 +52,7 @@ ordered as (
                 candidates.position, candidates.seq, candidates.observation
         ) as previous_batch_date
     from candidates
-    inner join repeated_keys on candidates.dedupe_key = repeated_keys.dedupe_key
+    inner join repeated_keys on hash(candidates.dedupe_key) = repeated_keys.key_hash
 
     union all
 
@@ -58,8 +60,8 @@ ordered as (
         candidates.*,
         cast(null as date) as previous_batch_date
     from candidates
-    left join repeated_keys on candidates.dedupe_key = repeated_keys.dedupe_key
-    where repeated_keys.dedupe_key is null
+    left join repeated_keys on hash(candidates.dedupe_key) = repeated_keys.key_hash
+    where repeated_keys.key_hash is null
 )
 
 select
