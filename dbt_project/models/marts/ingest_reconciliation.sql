@@ -45,17 +45,13 @@ kept as (
     where {{ in_read_batches() }}
 ),
 
-kept_keys as (
-    select distinct dedupe_key from kept
-),
-
 judged as (
     select
         observations.source,
         observations.batch_date,
+        observations.dedupe_key,
         observations.status is null as is_counted_nothing,
-        kept.dedupe_key is not null as is_kept,
-        kept_keys.dedupe_key is not null as is_key_kept
+        kept.dedupe_key is not null as is_kept
     from observations
     left join kept
         on
@@ -65,8 +61,24 @@ judged as (
             and observations.position = kept.position
             and observations.seq = kept.seq
             and observations.observation = kept.observation
-    left join kept_keys
-        on observations.dedupe_key = kept_keys.dedupe_key
+),
+
+-- A result neither kept nor counting nothing is a duplicate if its key was kept, else lost.
+-- Only those results (~5%) look their key up, among the kept rows (10M events: the model's
+-- SELECT 10.2 -> 7.2 s against joining every result to the distinct kept keys).
+unkept as (
+    select
+        source,
+        batch_date,
+        dedupe_key
+    from judged
+    where not is_counted_nothing and not is_kept
+),
+
+unkept_keys_kept as (
+    select distinct unkept.dedupe_key
+    from unkept
+    inner join kept on unkept.dedupe_key = kept.dedupe_key
 ),
 
 results as (
@@ -75,11 +87,20 @@ results as (
         batch_date,
         count(*) as results,
         {{ count_where('is_counted_nothing') }} as counted_nothing,
-        {{ count_where('is_kept') }} as loaded,
-        {{ count_where('not is_counted_nothing and not is_kept and is_key_kept') }} as duplicates,
-        {{ count_where('not is_counted_nothing and not is_key_kept') }} as lost
+        {{ count_where('is_kept') }} as loaded
     from judged
     group by source, batch_date
+),
+
+unkept_results as (
+    select
+        unkept.source,
+        unkept.batch_date,
+        {{ count_where('unkept_keys_kept.dedupe_key is not null') }} as duplicates,
+        {{ count_where('unkept_keys_kept.dedupe_key is null') }} as lost
+    from unkept
+    left join unkept_keys_kept on unkept.dedupe_key = unkept_keys_kept.dedupe_key
+    group by unkept.source, unkept.batch_date
 ),
 
 kept_per_batch as (
@@ -104,15 +125,19 @@ reconciled as (
         batches.observations as results_ingested,
         coalesce(results.results, 0) as results,
         coalesce(results.loaded, 0) as loaded,
-        coalesce(results.duplicates, 0) as duplicates,
+        coalesce(unkept_results.duplicates, 0) as duplicates,
         coalesce(results.counted_nothing, 0) as counted_nothing,
-        coalesce(results.lost, 0) as lost,
+        coalesce(unkept_results.lost, 0) as lost,
         coalesce(kept_per_batch.kept_rows, 0) - coalesce(results.loaded, 0) as unexplained
     from batches
     left join quarantined
         on batches.source = quarantined.source and batches.batch_date = quarantined.batch_date
     left join results
         on batches.source = results.source and batches.batch_date = results.batch_date
+    left join unkept_results
+        on
+            batches.source = unkept_results.source
+            and batches.batch_date = unkept_results.batch_date
     left join kept_per_batch
         on
             batches.source = kept_per_batch.source
