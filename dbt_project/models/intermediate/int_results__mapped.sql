@@ -21,12 +21,13 @@ mapping as (
 
 -- Two joins on equalities, not one whose condition ORs the wildcard in: that one pairs each
 -- observation with every value of its field before filtering (10M events: 1.8 s against 0.6).
+-- An exact value would win over its field's wildcard (the seed has no field with both).
 exact_values as (
     select * from mapping
     where raw_value != '*'
 ),
 
-any_value as (
+wildcard_fields as (
     select * from mapping
     where raw_value = '*'
 ),
@@ -36,9 +37,9 @@ mapped as (
         observations.*,
         case
             when exact_values.source is not null then exact_values.status
-            when any_value.source is not null then observations.raw_status
+            when wildcard_fields.source is not null then observations.raw_status
         end as status,
-        exact_values.source is not null or any_value.source is not null as is_mapped
+        exact_values.source is not null or wildcard_fields.source is not null as is_mapped
     from observations
     left join exact_values
         on
@@ -46,11 +47,11 @@ mapped as (
             and observations.channel = exact_values.channel
             and observations.raw_field = exact_values.raw_field
             and observations.raw_status = exact_values.raw_value
-    left join any_value
+    left join wildcard_fields
         on
-            observations.source = any_value.source
-            and observations.channel = any_value.channel
-            and observations.raw_field = any_value.raw_field
+            observations.source = wildcard_fields.source
+            and observations.channel = wildcard_fields.channel
+            and observations.raw_field = wildcard_fields.raw_field
 )
 
 select
