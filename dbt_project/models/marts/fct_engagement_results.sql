@@ -26,7 +26,9 @@
 with
 
 candidates as (
-    select *
+    select
+        *,
+        hash(dedupe_key) as key_hash
     from {{ ref('int_results__mapped') }}
     where status is not null and {{ in_read_batches() }}
 ),
@@ -36,9 +38,9 @@ candidates as (
 -- Keys are told apart by their hash, a number (grouped and joined faster than the text: 8.5 →
 -- 7.5 s): a collision only sends a few more rows through the window, which orders by the key.
 repeated_keys as (
-    select hash(dedupe_key) as key_hash
+    select key_hash
     from candidates
-    group by hash(dedupe_key)
+    group by key_hash
     having count(*) > 1
 ),
 
@@ -52,7 +54,7 @@ ordered as (
                 candidates.position, candidates.seq, candidates.observation
         ) as previous_batch_date
     from candidates
-    inner join repeated_keys on hash(candidates.dedupe_key) = repeated_keys.key_hash
+    inner join repeated_keys on candidates.key_hash = repeated_keys.key_hash
 
     union all
 
@@ -60,7 +62,7 @@ ordered as (
         candidates.*,
         cast(null as date) as previous_batch_date
     from candidates
-    left join repeated_keys on hash(candidates.dedupe_key) = repeated_keys.key_hash
+    left join repeated_keys on candidates.key_hash = repeated_keys.key_hash
     where repeated_keys.key_hash is null
 )
 
