@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from orchestration import taxonomy
 from orchestration.ingest import records
-from orchestration.ingest.batch import BatchReport
 from orchestration.ingest.quarantine import REASON_CODES
+from orchestration.ingest.reports import BatchReport
 
 CHANNELS = ("voice", "email", "text")
 RFC = "Sun, 01 Nov 2026 10:00:00 +0000"

@@ -28,7 +28,9 @@ from hypothesis import strategies as st
 
 from orchestration import warehouse
 from orchestration.ingest import batch, landing, reader, records, sources
+from orchestration.ingest.appender import ROW_GROUP_ROWS
 from orchestration.ingest.landing import LandingFile
+from orchestration.ingest.reports import BatchReport
 from orchestration.resources import EngagementConfig
 from orchestration.settings import DEFAULT_MAX_RECORD_BYTES, ConfigError, Settings
 from tests import hostile
@@ -56,7 +58,7 @@ def fuzz(ci_examples: int) -> settings:
 
 def ingest(
     con, source: str, landing_dir: Path, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
-) -> batch.BatchReport:
+) -> BatchReport:
     return batch.ingest_batch(
         con, sources.get(source), landing_dir, BATCH, max_record_bytes=max_record_bytes
     )
@@ -228,7 +230,7 @@ def test_a_batch_reaches_the_warehouse_in_whole_row_groups(tmp_path):
     each insert writes row groups of its own, and partial ones cost a rewrite at checkpoint."""
     folder = landing.batch_dir(tmp_path, "sendgrid", BATCH)
     folder.mkdir(parents=True)
-    records = 2 * batch.ROW_GROUP_ROWS + 20_000
+    records = 2 * ROW_GROUP_ROWS + 20_000
     with (folder / "a.jsonl").open("w") as out:
         for n in range(records):
             out.write(json.dumps(GOOD_SENDGRID | {"sg_event_id": f"ev{n}"}) + "\n")
@@ -243,8 +245,8 @@ def test_a_batch_reaches_the_warehouse_in_whole_row_groups(tmp_path):
             "where column_id = 0 and segment_type <> 'VALIDITY' group by 1 order by 1",
         )
     assert [count for _, count in row_groups] == [
-        batch.ROW_GROUP_ROWS,
-        batch.ROW_GROUP_ROWS,
+        ROW_GROUP_ROWS,
+        ROW_GROUP_ROWS,
         20_000,
     ]
 

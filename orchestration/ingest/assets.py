@@ -8,6 +8,7 @@ import duckdb
 from orchestration import warehouse
 from orchestration.ingest import batch, lake, sources
 from orchestration.ingest.parser import SourceParser
+from orchestration.ingest.reports import STAGES, BatchReport
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import EngagementConfig, batch_dates
 
@@ -97,7 +98,7 @@ def ingest_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefiniti
     return [ingest_asset(parser, partitions) for parser in sources.all_parsers().values()]
 
 
-def _summary(report: batch.BatchReport) -> str:
+def _summary(report: BatchReport) -> str:
     bad = sum(f.status == "bad_file" for f in report.files)
     return (
         f"{report.source} {report.batch_date}: {len(report.files)} files ({bad} bad), "
@@ -139,7 +140,7 @@ def _quarantine_preview(con, source: str, dates: list) -> str:  # type: ignore[n
     return "\n".join(lines)
 
 
-def _metadata(reports: list[batch.BatchReport], preview: str) -> dict:
+def _metadata(reports: list[BatchReport], preview: str) -> dict:
     reasons: Counter[str] = Counter()
     for report in reports:
         reasons.update(report.reasons)
@@ -165,14 +166,14 @@ def _metadata(reports: list[batch.BatchReport], preview: str) -> dict:
             f"{stage}_s": dg.MetadataValue.float(
                 round(sum((r.seconds[stage] for r in reports), 0.0), 3)
             )
-            for stage in batch.STAGES
+            for stage in STAGES
         },
         FINGERPRINTS: dg.MetadataValue.json({str(r.batch_date): r.fingerprint for r in reports}),
     }
 
 
 def _reconciliation_check(
-    key: dg.AssetKey, reports: list[batch.BatchReport], stored: dict
+    key: dg.AssetKey, reports: list[BatchReport], stored: dict
 ) -> dg.AssetCheckResult:
     read = sum(r.records_read for r in reports)
     rejected = sum(r.records_rejected for r in reports)
@@ -198,7 +199,7 @@ def _reconciliation_check(
 
 
 def _quarantine_rate_check(
-    key: dg.AssetKey, reports: list[batch.BatchReport], alert_rate: float
+    key: dg.AssetKey, reports: list[BatchReport], alert_rate: float
 ) -> dg.AssetCheckResult:
     read = sum(r.records_read for r in reports)
     rate = sum(r.records_rejected for r in reports) / read if read else 0.0
