@@ -39,7 +39,7 @@ def test_unit_tests_pass_on_an_empty_warehouse(tmp_path):
     tested = dbt("test", "--select", "test_type:unit", env=env)
     assert tested.returncode == 0, tested.stdout
     passed = [line for line in tested.stdout.splitlines() if " PASS " in line and "::" in line]
-    assert len(passed) == 5, tested.stdout  # every unit test (model::test) ran and passed
+    assert len(passed) == 6, tested.stdout  # every unit test (model::test) ran and passed
 
 
 def test_a_contract_fails_the_build_when_a_mart_drifts(tmp_path):

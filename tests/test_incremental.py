@@ -134,21 +134,31 @@ def test_out_of_order_batches_late_events_and_reuploads(env: Environment):
     assert fingerprints(env.warehouse_path) == incremental
 
 
-def test_a_duplicate_beyond_the_window_counts_again(env: Environment, monkeypatch):
+def test_a_key_repeated_within_the_window_of_its_last_copy_stays_a_duplicate(
+    env: Environment, monkeypatch
+):
+    """Night by night: 11-08 is 7 batches after 11-01, a duplicate; 11-09 is 8 after, beyond the
+    window, but 11-08's copy is within it, so it is a duplicate too, and its run balances
+    although the row kept (11-01) is older than the window that run reads."""
     monkeypatch.setenv("ENGAGEMENT_DEDUPE_WINDOW_DAYS", "7")
-    env.write(
-        "sendgrid", "2026-11-01", "a.jsonl", [sendgrid("e1", "open", "2026-11-01T10:00:00+00:00")]
-    )
-    env.write(
-        "sendgrid", "2026-11-08", "a.jsonl", [sendgrid("e1", "open", "2026-11-01T10:00:00+00:00")]
-    )
-    env.write(
-        "sendgrid", "2026-11-09", "a.jsonl", [sendgrid("e1", "open", "2026-11-01T10:00:00+00:00")]
-    )
-    env.run("2026-11-01", "2026-11-09")
-    # 11-08 is 7 batches after 11-01: a duplicate; 11-09 is 8 after: beyond the window, but
-    # 11-08's copy is within it, so it is a duplicate too.
+    for batch in ("2026-11-01", "2026-11-08", "2026-11-09"):
+        env.write(
+            "sendgrid", batch, "a.jsonl", [sendgrid("e1", "open", "2026-11-01T10:00:00+00:00")]
+        )
+        env.run(batch)  # fails if a blocking check (the reconciliation) fails
     assert counts(env) == {("2026-11-01", "email", "open"): (1, 1)}
+    reconciliation = env.query(
+        "select batch_date, results, loaded, duplicates, lost, is_balanced "
+        "from marts.ingest_reconciliation where records_read > 0 order by 1"
+    )
+    assert reconciliation == [
+        (date(2026, 11, 1), 1, 1, 0, 0, True),
+        (date(2026, 11, 8), 1, 0, 1, 0, True),
+        (date(2026, 11, 9), 1, 0, 1, 0, True),
+    ]
+    nightly = fingerprints(env.warehouse_path)
+    env.run("2026-11-01", "2026-11-09", full_refresh=True)
+    assert fingerprints(env.warehouse_path) == nightly
 
 
 def test_a_file_that_disappears_is_reported_and_its_records_leave_the_batch(env: Environment):

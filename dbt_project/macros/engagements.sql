@@ -19,9 +19,7 @@
             mentions.engagement_id,
             row_number() over (
                 partition by mentions.channel, mentions.attribution_key
-                order by
-                    mentions.batch_date, mentions.event_time, mentions.source_file,
-                    mentions.position, mentions.seq, mentions.observation
+                order by {{ dedupe_order('mentions') }}
             ) as mention_order
         from {{ ref('int_engagement_mentions') }} as mentions
         inner join (select distinct channel, attribution_key from {{ results }}) as wanted

@@ -49,9 +49,7 @@ ordered as (
         candidates.*,
         lag(candidates.batch_date) over (
             partition by candidates.dedupe_key
-            order by
-                candidates.batch_date, candidates.event_time, candidates.source_file,
-                candidates.position, candidates.seq, candidates.observation
+            order by {{ dedupe_order('candidates') }}
         ) as previous_batch_date
     from candidates
     inner join repeated_keys on candidates.key_hash = repeated_keys.key_hash
