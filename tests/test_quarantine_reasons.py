@@ -291,6 +291,32 @@ def test_broken_files_are_one_bad_file_row_each_and_the_others_load(env):
     ]
 
 
+def test_a_trailing_comma_is_not_json_though_duckdb_reads_it(env):
+    """yyjson (json_valid) takes `[1,]`; JSON and Python's reader do not. NaN they both take."""
+    good = json.dumps(GOOD["sendgrid"])
+    env.write(
+        "sendgrid",
+        BATCH,
+        "a.jsonl",
+        [
+            good[:-1] + ",}",  # 1
+            f"[{good}, ]",  # 2: one malformed line, though it held an array
+            good[:-1] + ', "x": [1,\t]}',  # 3
+            good[:-1] + ', "reason": "a, }", "x": [", ]"]}',  # 4: commas in strings: loads
+            good[:-1] + ', "x": NaN}',  # 5: loads
+        ],
+    )
+    (env.landing / "sendgrid" / BATCH / "b.json").write_text(
+        '{"items": [' + good + ',\n], "paging": {}}'
+    )
+    raw, rejected = ingest(env, "sendgrid")
+    assert raw == [(4, "open"), (5, "open")]
+    assert [(f, p, code, reason) for f, p, code, reason in rejected] == [
+        *(("a.jsonl", p, "malformed", "the line is not valid JSON") for p in (1, 2, 3)),
+        ("b.json", None, "bad_file", "the file is not valid JSON"),
+    ]
+
+
 def test_a_missing_batch_folder_is_an_empty_batch(env):
     raw, rejected = ingest(env, "sendgrid")
     assert (raw, rejected) == ([], [])
@@ -326,6 +352,7 @@ def test_ses_opens_sns_envelopes_fans_out_per_recipient_and_rejects_broken_messa
             {"Type": "SubscriptionConfirmation", "Message": "confirm"},  # 3: not a record
             {"Type": "Notification", "Message": "[1]"},  # 4: malformed
             no_recipients,  # 5: no one bounced
+            {"Type": "Notification", "Message": json.dumps(bounce)[:-1] + ",}"},  # 6: malformed
         ],
     )
     raw, rejected = ingest(env, "ses")
@@ -334,8 +361,10 @@ def test_ses_opens_sns_envelopes_fans_out_per_recipient_and_rejects_broken_messa
         (2, "malformed"),
         (4, "malformed"),
         (5, "missing_field"),
+        (6, "malformed"),
     ]
     assert "SNS Message is not JSON" in rejected[0][3]
+    assert "SNS Message is not JSON" in rejected[3][3]
 
 
 def test_mailgun_pages_webhooks_and_severity(env):

@@ -1,4 +1,9 @@
-"""DuckDB macros shared by the parsers: JSON field access and provider time formats.
+"""DuckDB macros shared by the parsers: JSON validity and field access, provider time formats.
+
+`is_json` is JSON as RFC 8259 and Python's reader define it: DuckDB's `json_valid` (yyjson) also
+reads a comma before a closing bracket (`[1,]`, `{"a": 1,}`). Only a text that may hold one
+(`MAYBE_TRAILING_COMMA`, which a string can trip) is looked at again, outside its strings. NaN
+and Infinity, which Python's reader takes too, stay JSON.
 
 Every time macro returns a TIMESTAMPTZ, or NULL when the value is not a valid instant (February 30,
 a number out of range, an instant outside years 1 to 9999 in UTC, text in another format). The
@@ -8,7 +13,20 @@ a value read from a record, whatever it holds.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
+
+MAYBE_TRAILING_COMMA = r",[ \t\n\r]*[\]}]"
+_TRAILING_COMMA = re.compile(MAYBE_TRAILING_COMMA)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def has_trailing_comma(text: str) -> bool:
+    """Does `text`, which json_valid reads, hold a comma before a closing bracket (not in a
+    string)? Its strings are well formed then, so blanking them out is exact."""
+    return _TRAILING_COMMA.search(_STRING.sub("0", text)) is not None
+
 
 # Instants from year 1 to year 9999, in seconds since the epoch.
 MIN_EPOCH_S = -62_135_596_800
@@ -19,6 +37,11 @@ MACROS = f"""
 create or replace temp macro trimmed(value) as
     trim(value, chr(32) || chr(9) || chr(10) || chr(11) || chr(12) || chr(13));
 
+create or replace temp macro is_json(value) as
+    case when not json_valid(value) then false
+         when regexp_matches(value, '{MAYBE_TRAILING_COMMA}') then not has_trailing_comma(value)
+         when value is not null then true end;
+
 create or replace temp macro jtext(j) as
     nullif(json_extract_string(j, '$'), '');
 
@@ -27,7 +50,7 @@ create or replace temp macro jstring(j) as
 
 -- json() raises on text that is not JSON (a field holding "a@example.org" where a list belongs).
 create or replace temp macro try_json(value) as
-    case when json_valid(value) then json(value) end;
+    case when is_json(value) then json(value) end;
 
 -- Years 1 to 9999 in UTC, as the epoch macros: beyond, Python (pandas, dbt's adapters) fails.
 -- A macro's argument is copied wherever it is named: these name theirs once, in a one-element
@@ -94,4 +117,7 @@ create or replace temp macro key_of(parts) as
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")
+    con.create_function(
+        "has_trailing_comma", has_trailing_comma, ["VARCHAR"], "BOOLEAN", side_effects=False
+    )
     con.execute(MACROS)

@@ -11,7 +11,7 @@ from orchestration.ingest.parser import SourceParser
 MACROS = """
 -- Mailgun user-variables: an object, or a string that may hold one (else no engagement).
 create or replace temp macro engagement_from_variables(variables) as
-    case when json_valid(variables) and json_type(variables) = 'OBJECT'
+    case when is_json(variables) and json_type(variables) = 'OBJECT'
          then jstring(json_extract(variables, '$.engagement_id')) end;
 """
 

@@ -38,10 +38,10 @@ select
     item,
     ord,
     raw,
-    case when json_valid(message) and json_type(message) = 'OBJECT' then message end as rec,
+    case when is_json(message) and json_type(message) = 'OBJECT' then message end as rec,
     case
         when message is null then 'SNS Notification without a Message'
-        when not json_valid(message) then 'SNS Message is not JSON'
+        when not is_json(message) then 'SNS Message is not JSON'
         when json_type(message) <> 'OBJECT' then 'SNS Message is not a JSON object'
     end as error
 from (
