@@ -255,6 +255,21 @@ def test_a_twilio_timestamp_is_read_as_rfc_2822_defines_it(env, value):
 
 
 @pytest.mark.parametrize(
+    ("value", "year"),
+    [
+        ("Sun, 01 Nov 26 10:00:00 +0000", 2026),  # RFC 2822, section 4.3: 00-49 are 20xx
+        ("Mon, 01 Nov 99 10:00:00 +0000", 1999),  # 50-99 are 19xx
+        ("Sun, 01 Nov 126 10:00:00 +0000", 2026),  # three digits: 1900 + the value
+        ("Sun, 01 Nov 6 10:00:00 +0000", None),  # one digit is no year (not the year 6)
+    ],
+)
+def test_a_twilio_timestamp_with_an_obsolete_year_is_read_as_rfc_2822_says(env, value, year):
+    record = with_("twilio_voice", Timestamp=value)
+    expected = [datetime(year, 11, 1, 10, tzinfo=UTC)] if year else []
+    assert event_times(env, "twilio_voice", record) == expected
+
+
+@pytest.mark.parametrize(
     "value",
     [
         "2026-11-01t10:00:00z",

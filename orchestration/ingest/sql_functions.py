@@ -92,13 +92,27 @@ create or replace temp macro rfc2822_normal(value) as
         }}[upper(regexp_extract(v, '\\s([A-Za-z]+)$', 1))],
         v))[1];
 
+-- RFC 2822's obsolete years (section 4.3): two digits are 2000-2049 up to 49, else 1950-1999;
+-- three digits are 1900 plus their value; one digit is no year.
+create or replace temp macro rfc2822_year(value) as
+    list_transform(
+        [regexp_extract(value, '^((?:[A-Za-z]+,\\s*)?\\d{{1,2}}\\s+[A-Za-z]+\\s+)(\\d+)(\\s.*)$',
+                        ['head', 'year', 'tail'])],
+        lambda d: case length(d.year)
+            when 0 then value
+            when 1 then null
+            when 2 then d.head || (d.year::int + if(d.year::int < 50, 2000, 1900)) || d.tail
+            when 3 then d.head || (d.year::int + 1900) || d.tail
+            else value end)[1];
+
 -- Seconds are optional, and so is the day name. The rewrite (regexes) only for a value that does
--- not parse as Twilio sends it; DuckDB's list-of-formats strptime rolls February 30 over to
--- March 2: one format per call.
+-- not parse as Twilio sends it (with a four-digit year: strptime's %Y reads '26' as the year 26);
+-- DuckDB's list-of-formats strptime rolls February 30 over to March 2: one format per call.
 create or replace temp macro rfc2822_time(value) as
     bounded_time(coalesce(
-        try_strptime(trim(value), '%a, %d %b %Y %H:%M:%S %z'),
-        list_transform([rfc2822_normal(value)], lambda v: coalesce(
+        case when length(split_part(trim(value), ' ', 4)) = 4
+             then try_strptime(trim(value), '%a, %d %b %Y %H:%M:%S %z') end,
+        list_transform([rfc2822_year(rfc2822_normal(value))], lambda v: coalesce(
             try_strptime(v, '%a, %d %b %Y %H:%M:%S %z'),
             try_strptime(v, '%a, %d %b %Y %H:%M %z'),
             try_strptime(v, '%d %b %Y %H:%M:%S %z'),
