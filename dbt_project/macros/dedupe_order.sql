@@ -28,3 +28,11 @@
     {%- endfor -%}
     {{ test.sql }}
 {%- endmacro %}
+
+{# The same result in `left` and `right`: its batch, source, file and position (line, element,
+   observation) identify it. #}
+{% macro same_result(left, right) -%}
+    {%- for column in ['batch_date', 'source', 'source_file', 'position', 'seq', 'observation'] -%}
+        {{ left }}.{{ column }} = {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

@@ -61,14 +61,7 @@ judged as (
         observations.status is null as is_counted_nothing,
         kept.dedupe_key is not null as is_kept
     from observations
-    left join kept
-        on
-            observations.batch_date = kept.batch_date
-            and observations.source = kept.source
-            and observations.source_file = kept.source_file
-            and observations.position = kept.position
-            and observations.seq = kept.seq
-            and observations.observation = kept.observation
+    left join kept on {{ same_result('observations', 'kept') }}
 ),
 
 -- A result neither kept nor counting nothing is a duplicate if its key was seen before it
@@ -115,14 +108,7 @@ unkept_results as (
         {{ count_where('seen_before.source is not null') }} as duplicates,
         {{ count_where('seen_before.source is null') }} as lost
     from unkept
-    left join unkept_seen_before as seen_before
-        on
-            unkept.batch_date = seen_before.batch_date
-            and unkept.source = seen_before.source
-            and unkept.source_file = seen_before.source_file
-            and unkept.position = seen_before.position
-            and unkept.seq = seen_before.seq
-            and unkept.observation = seen_before.observation
+    left join unkept_seen_before as seen_before on {{ same_result('unkept', 'seen_before') }}
     group by unkept.source, unkept.batch_date
 ),
 
