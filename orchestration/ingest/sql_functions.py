@@ -95,15 +95,15 @@ create or replace temp macro rfc2822_normal(value) as
 -- RFC 2822's obsolete years (section 4.3): two digits are 2000-2049 up to 49, else 1950-1999;
 -- three digits are 1900 plus their value; one digit is no year.
 create or replace temp macro rfc2822_year(value) as
-    list_transform(
-        [regexp_extract(value, '^((?:[A-Za-z]+,\\s*)?\\d{{1,2}}\\s+[A-Za-z]+\\s+)(\\d+)(\\s.*)$',
+    list_transform([value], lambda v: list_transform(
+        [regexp_extract(v, '^((?:[A-Za-z]+,\\s*)?\\d{{1,2}}\\s+[A-Za-z]+\\s+)(\\d+)(\\s.*)$',
                         ['head', 'year', 'tail'])],
         lambda d: case length(d.year)
-            when 0 then value
+            when 0 then v
             when 1 then null
             when 2 then d.head || (d.year::int + if(d.year::int < 50, 2000, 1900)) || d.tail
             when 3 then d.head || (d.year::int + 1900) || d.tail
-            else value end)[1];
+            else v end)[1])[1];
 
 -- Seconds are optional, and so is the day name. The rewrite (regexes) only for a value that does
 -- not parse as Twilio sends it (with a four-digit year: strptime's %Y reads '26' as the year 26);

@@ -23,21 +23,21 @@ with
 
 mentions as (
     select
-        channel,
-        attribution_key,
-        batch_date,
-        engagement_id,
-        event_time,
-        source_file,
-        position,
-        seq,
-        observation,
+        observations.channel,
+        observations.attribution_key,
+        observations.batch_date,
+        observations.engagement_id,
+        observations.event_time,
+        observations.source_file,
+        observations.position,
+        observations.seq,
+        observations.observation,
         row_number() over (
-            partition by batch_date, channel, attribution_key
-            order by event_time, source_file, position, seq, observation
+            partition by observations.batch_date, observations.channel, observations.attribution_key
+            order by {{ dedupe_order('observations') }}
         ) as mention_order
-    from {{ ref('stg_ingest__observations') }}
-    where engagement_id is not null and {{ in_run_batches() }}
+    from {{ ref('stg_ingest__observations') }} as observations
+    where observations.engagement_id is not null and {{ in_run_batches('observations.batch_date') }}
 )
 
 select
