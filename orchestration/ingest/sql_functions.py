@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+from duckdb.func import FunctionNullHandling
 
 MAYBE_TRAILING_COMMA = r",[ \t\n\r]*[\]}]"
 _TRAILING_COMMA = re.compile(MAYBE_TRAILING_COMMA)
@@ -26,6 +27,20 @@ def has_trailing_comma(text: str) -> bool:
     """Does `text`, which json_valid reads, hold a comma before a closing bracket (not in a
     string)? Its strings are well formed then, so blanking them out is exact."""
     return _TRAILING_COMMA.search(_STRING.sub("0", text)) is not None
+
+
+_INNERMOST_COMMENT = re.compile(r"\((?:[^()\\]|\\.)*\)")
+
+
+def without_comments(text: str | None) -> str | None:
+    """`text` with its RFC 2822 comments (which nest, and may escape a bracket) made spaces;
+    None when its brackets do not balance."""
+    if text is None:
+        return None
+    removed = 1
+    while removed:
+        text, removed = _INNERMOST_COMMENT.subn(" ", text)
+    return None if "(" in text or ")" in text else text
 
 
 # Instants from year 1 to year 9999, in seconds since the epoch.
@@ -73,18 +88,23 @@ create or replace temp macro epoch_time(value, millis_above := NULL) as
         lambda d: case when d > millis_above then d / 1000 else d end)[1]);
 
 -- RFC 3339 allows a lower-case 't' and 'z', and ISO 8601 a time without seconds, which DuckDB's
--- cast does not read: rewritten only for a value that does not parse as it is.
+-- cast does not read: rewritten only for a value that does not parse as it is. The hour is 0 to
+-- 23 (DuckDB's cast reads 24:00 as the next day's midnight; RFC 3339 and Python do not).
 create or replace temp macro iso_time(value) as
-    case when regexp_full_match(trim(value), '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([Tt ].*)?')
+    case when regexp_full_match(trim(value),
+                                '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([Tt ]([01]?\\d|2[0-3])(\\D.*)?)?')
          then bounded_time(coalesce(
              try_cast(trim(value) as timestamptz),
              try_cast(regexp_replace(upper(trim(value)), '([T ]\\d{{1,2}}:\\d{{2}})([^:\\d]|$)',
                                      '\\1:00\\2') as timestamptz))) end;
 
--- RFC 2822 (section 4.3): a trailing comment, and the zone names it defines, as offsets (its
--- military zones but Z carry no reliable offset: they are not read).
+-- RFC 2822: comments (section 3.2.3), the day name's comma with or without space after it, and
+-- the zone names of section 4.3 as offsets (its military zones but Z carry no reliable offset:
+-- they are not read).
 create or replace temp macro rfc2822_normal(value) as
-    list_transform([trim(regexp_replace(value, '\\([^()]*\\)', ' ', 'g'))], lambda v: coalesce(
+    list_transform([trim(regexp_replace(
+        if(contains(value, '(') or contains(value, ')'), without_comments(value), value),
+        '^\\s*([A-Za-z]+)\\s*,\\s*', '\\1, '))], lambda v: coalesce(
         regexp_replace(v, '\\s+[A-Za-z]+$', ' ') || MAP {{
             'UT': '+0000', 'GMT': '+0000', 'UTC': '+0000', 'Z': '+0000',
             'EST': '-0500', 'EDT': '-0400', 'CST': '-0600', 'CDT': '-0500',
@@ -133,5 +153,13 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")
     con.create_function(
         "has_trailing_comma", has_trailing_comma, ["VARCHAR"], "BOOLEAN", side_effects=False
+    )
+    con.create_function(
+        "without_comments",
+        without_comments,
+        ["VARCHAR"],
+        "VARCHAR",
+        null_handling=FunctionNullHandling.SPECIAL,  # it returns None for unbalanced brackets
+        side_effects=False,
     )
     con.execute(MACROS)

@@ -1,6 +1,8 @@
 """The engagement platform's own activity log: one line per activity, any channel.
 
-`event_type` is a status of the line's `channel` as-is (status_mapping.csv maps `*` to `*`).
+`event_type` is a status of the line's `channel` as-is (status_mapping.csv maps `*` to `*`). The
+channel is read verbatim: only status values are trimmed and compared case-insensitively
+(SOURCES.md: "nothing else is normalised"), so `Voice` is not a channel.
 """
 
 from orchestration.ingest.parser import SourceParser
@@ -31,7 +33,7 @@ PARSER = SourceParser(
             message_id as message_key,
             'event_type' as raw_field,
             event_type as raw_value,
-            lower(trimmed(channel)) as channel,
+            channel,
             'occurred_at' as time_field,
             occurred_at as time_value,
             iso_time(occurred_at) as event_time,
