@@ -102,10 +102,9 @@ create or replace temp macro iso_time(value) as
 -- the zone names of section 4.3 as offsets (its military zones but Z carry no reliable offset:
 -- they are not read).
 create or replace temp macro rfc2822_normal(value) as
-    list_transform([trim(regexp_replace(
-        if(contains(value, '(') or contains(value, ')'), without_comments(value), value),
-        '^\\s*([A-Za-z]+)\\s*,\\s*', '\\1, '))], lambda v: coalesce(
-        regexp_replace(v, '\\s+[A-Za-z]+$', ' ') || MAP {{
+    list_transform(
+        [trim(regexp_replace(without_comments(value), '^\\s*([A-Za-z]+)\\s*,\\s*', '\\1, '))],
+        lambda v: coalesce(regexp_replace(v, '\\s+[A-Za-z]+$', ' ') || MAP {{
             'UT': '+0000', 'GMT': '+0000', 'UTC': '+0000', 'Z': '+0000',
             'EST': '-0500', 'EDT': '-0400', 'CST': '-0600', 'CDT': '-0500',
             'MST': '-0700', 'MDT': '-0600', 'PST': '-0800', 'PDT': '-0700'
