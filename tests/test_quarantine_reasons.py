@@ -284,17 +284,15 @@ def test_an_iso_time_is_read_as_rfc_3339_writes_it(env, value):
 
 
 @pytest.mark.parametrize(
-    "value",
+    ("source", "value"),
     [
-        "2026-11-01T24:00:00Z",  # DuckDB's cast reads it as the next day's midnight
-        "2026-11-01T25:00:00Z",
-        "Sun, 01 Nov 2026 10:00:00 +0000 (UTC",  # a comment not closed
+        ("activity", "2026-11-01T24:00:00Z"),  # DuckDB's cast reads it as the next midnight
+        ("activity", "2026-11-01T25:00:00Z"),
+        ("twilio_voice", "Sun, 01 Nov 2026 10:00:00 +0000 (UTC"),  # a comment not closed
     ],
 )
-def test_an_impossible_hour_or_an_open_comment_is_a_bad_timestamp(env, value):
-    source = "activity" if value[0].isdigit() else "twilio_voice"
-    time_field = "occurred_at" if source == "activity" else "Timestamp"
-    env.write(source, BATCH, "a.jsonl", [with_(source, **{time_field: value})])
+def test_an_impossible_hour_or_an_open_comment_is_a_bad_timestamp(env, source, value):
+    env.write(source, BATCH, "a.jsonl", [with_(source, **{TIME[source]: value})])
     _, rejected = ingest(env, source)
     assert [code for _, _, code, _ in rejected] == ["bad_timestamp"]
 
