@@ -47,7 +47,7 @@ lint: setup
 	ENGAGEMENT_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 test: lint $(VENV)/.spark
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 dev: setup
 	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml

@@ -107,4 +107,9 @@ def fingerprints(warehouse_path: Path, tables: list[str] = COMPARED_TABLES) -> d
         con.close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: with workers (`make test` runs `pytest -n auto`) none starts last."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")

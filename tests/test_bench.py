@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from orchestration.settings import PROJECT_ROOT
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_end_to_end_and_ends_with_its_json_summary(tmp_path: Path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
     command = ["bench", "--events", "3000", "--history-days", "1", "--work-dir", str(tmp_path)]

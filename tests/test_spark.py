@@ -42,6 +42,7 @@ MARTS = [
 DAYS = [date(2026, 11, day) for day in (1, 2, 3, 4)]
 
 
+@pytest.mark.slow
 def test_spark_builds_the_marts_duckdb_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     landing = tmp_path / "landing"
     generate(landing, DAYS[0], len(DAYS), events_per_day=1500)
