@@ -46,8 +46,9 @@ lint: setup
 	$(BIN)/mypy orchestration
 	ENGAGEMENT_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
+# A pytest worker per core (pytest-xdist), at most 4: each may hold a Spark driver (2 GB) or dbt.
 test: lint $(VENV)/.spark
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --maxprocesses 4
 
 dev: setup
 	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
