@@ -108,7 +108,7 @@ def fingerprints(warehouse_path: Path, tables: list[str] = COMPARED_TABLES) -> d
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first: with workers (`make test` runs `pytest -n auto`) none starts last."""
+    """Slow tests first: with parallel workers (`make test`), none of them starts last."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
