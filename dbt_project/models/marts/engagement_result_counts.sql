@@ -27,7 +27,7 @@
 
 with
 
-results as (
+results as {{ not_materialized() }} (
     select *
     from {{ ref('fct_engagement_results') }}
     where {{ in_engagement_dates() }}

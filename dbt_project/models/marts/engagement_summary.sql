@@ -27,7 +27,7 @@ engagement_days as (
     where engagement_id is not null and {{ in_changed_engagements() }}
 ),
 
-results as (
+results as {{ not_materialized() }} (
     select facts.*
     from {{ ref('fct_engagement_results') }} as facts
     where facts.event_date in (select days.event_date from engagement_days as days)

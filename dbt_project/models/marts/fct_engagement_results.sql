@@ -25,7 +25,7 @@
 
 with
 
-candidates as (
+candidates as {{ not_materialized() }} (
     select
         *,
         hash(dedupe_key) as key_hash

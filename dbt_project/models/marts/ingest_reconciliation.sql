@@ -48,7 +48,7 @@ seen as (
     where status is not null and {{ in_read_batches() }}
 ),
 
-kept as (
+kept as {{ not_materialized() }} (
     select * from {{ ref('fct_engagement_results') }}
     where {{ in_read_batches() }}
 ),
