@@ -20,7 +20,7 @@ from orchestration.ingest import reader
 from orchestration.ingest.appender import ROW_GROUP_ROWS, Appender
 from orchestration.ingest.parser import SourceParser
 from orchestration.ingest.quarantine import judge
-from orchestration.ingest.records import load_records
+from orchestration.ingest.records import SCAN_ROWS, load_records
 from orchestration.ingest.reports import FileReport
 
 # A packed unit's line_no: its file's slot in the pack, then its line in the file (a file of
@@ -84,18 +84,11 @@ def _ingest_chunk(pack: Pack, units: pa.Table) -> None:
     load_records(scratch, units, parser.unwrap, "chunk_records")
     columns = parser.create_observations_view(scratch, "chunk_records", "chunk_observations")
     attribution = "o.attribution_key" if "attribution_key" in columns else "o.message_key"
-    scratch.execute(
+    candidates = scratch.sql(
         _CANDIDATES_SQL.format(channel=_default_channel(parser, columns), attribution=attribution)
-    )
-    frame = (
-        scratch.sql(
-            "select record_id, result_key, message_key, raw_field, raw_value, raw_status, "
-            "channel, time_field, time_value, event_time from candidates"
-        )
-        .arrow()
-        .read_all()
-        .to_pandas(types_mapper=pd.ArrowDtype)
-    )
+    ).to_arrow_table(SCAN_ROWS)
+    scratch.register("candidates", candidates)
+    frame = candidates.select(JUDGED_COLUMNS).to_pandas(types_mapper=pd.ArrowDtype)
     parsed = time.perf_counter()
     rejected = judge(frame, parser)
     validated = time.perf_counter()
@@ -134,8 +127,20 @@ def _default_channel(parser: SourceParser, columns: list[str]) -> str:
     return "'" + channels[0] + "'"
 
 
+JUDGED_COLUMNS = [
+    "record_id",
+    "result_key",
+    "message_key",
+    "raw_field",
+    "raw_value",
+    "raw_status",
+    "channel",
+    "time_field",
+    "time_value",
+    "event_time",
+]
+
 _CANDIDATES_SQL = """
-create or replace temp table candidates as
 select
     r.record_id,
     r.line_no,

@@ -25,6 +25,9 @@ import numpy as np
 import pyarrow as pa
 
 RECORD_PREVIEW_CHARS = 1 << 16
+# A chunk's relations are Arrow tables in batches of this many rows, which DuckDB scans on every
+# core: a temp table is scanned per row group (122,880 rows), so most chunks on one thread only.
+SCAN_ROWS = 1 << 14
 
 ELEMENTS_SQL = """
 with checked as (
@@ -107,9 +110,10 @@ from ({unwrapped})
 def load_records(
     con: duckdb.DuckDBPyConnection, units: pa.Table, unwrap_sql: str | None, table: str
 ) -> None:
-    """Materialize the records of one chunk of units into the temp table `table`."""
+    """Materialize the records of one chunk of units as the Arrow table registered as `table`."""
     unit_no = pa.array(np.arange(units.num_rows, dtype=np.int64))
-    con.register("units_chunk", units.append_column("unit_no", unit_no))
+    numbered = units.append_column("unit_no", unit_no)
+    con.register("units_chunk", pa.Table.from_batches(numbered.to_batches(SCAN_ROWS)))
     con.execute(f"create or replace temp view unit_elements as {ELEMENTS_SQL}")
     if unwrap_sql is None:
         (record_id, seq), unwrapped = UNIT_IDS, "select * from unit_elements"
@@ -118,12 +122,10 @@ def load_records(
             "create or replace temp view elements as select * exclude (unit_no) from unit_elements"
         )
         (record_id, seq), unwrapped = SORTED_IDS, unwrap_sql
-    con.execute(
-        f"create or replace temp table {table} as "
-        + RECORDS_SQL.format(
-            record_id=record_id, seq=seq, unwrapped=unwrapped, preview=RECORD_PREVIEW_CHARS
-        )
+    sql = RECORDS_SQL.format(
+        record_id=record_id, seq=seq, unwrapped=unwrapped, preview=RECORD_PREVIEW_CHARS
     )
+    con.register(table, con.sql(sql).to_arrow_table(SCAN_ROWS))
     con.unregister("units_chunk")
 
 
