@@ -8,6 +8,7 @@ records (verbatim, with their reason) go to the appender, and each file's counts
 
 from __future__ import annotations
 
+import ctypes
 import time
 
 import duckdb
@@ -75,6 +76,7 @@ class Pack:
         if self.units:
             units = pa.concat_tables([t for _, t in self.units])
             _ingest_chunk(self, units)
+            _release_freed_memory()
         self.files, self.units, self.nbytes = [], [], 0
 
 
@@ -116,6 +118,21 @@ def _ingest_chunk(pack: Pack, units: pa.Table) -> None:
     by_name = {f.name: f for f in pack.files}
     for counted in pc.value_counts(loaded.column(2)).to_pylist():
         by_name[counted["values"]].observations += counted["counts"]
+    # Freed now, not when the next chunk's replace them: two chunks are never held at once.
+    for relation in ("chunk_records", "candidates", "chunk_rejected"):
+        scratch.unregister(relation)
+
+
+def _release_freed_memory() -> None:
+    """Give the heap a chunk freed back to the system. glibc keeps it in the arena of the thread
+    that allocated it (DuckDB's workers build a chunk's Arrow tables): over a 10M-event ingest
+    RSS ended ~150-250 MB above the parent's, and below it with this (~1 ms a chunk). Without
+    glibc, nothing."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None)
 
 
 def _default_channel(parser: SourceParser, columns: list[str]) -> str:
