@@ -126,7 +126,7 @@ def _ingest_chunk(pack: Pack, units: pa.Table) -> None:
 def _release_freed_memory() -> None:
     """Give the heap a chunk freed back to the system. glibc keeps it in the arena of the thread
     that allocated it (DuckDB's workers build a chunk's Arrow tables): over a 10M-event ingest
-    RSS ended ~150-250 MB above the parent's, and below it with this (under 1 ms a chunk). Without
+    RSS ended 90-250 MB above the parent's, and below it with this (under 1 ms a chunk). Without
     glibc, nothing."""
     if _MALLOC_TRIM is not None:
         _MALLOC_TRIM(0)
