@@ -7,10 +7,13 @@ record is rejected. `ObservationSchema` judges what a parser read, per source, a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from orchestration import taxonomy
 
@@ -21,11 +24,18 @@ def _present(series: pd.Series) -> pd.Series:
     return series.notna()
 
 
-def _joined(frame: pd.DataFrame, *columns: str) -> pd.Series:
-    joined = frame[columns[0]].astype("string[pyarrow]")
-    for column in columns[1:]:
-        joined = joined + SEP + frame[column].astype("string[pyarrow]")
-    return joined
+def _value_set(values: Iterable[tuple[str, ...]]) -> pyarrow.Array:
+    return pyarrow.array(sorted(SEP.join(value) for value in values), type=pyarrow.string())
+
+
+def _joined_in(frame: pd.DataFrame, columns: tuple[str, ...], values: pyarrow.Array) -> pd.Series:
+    """Whether each row's `columns`, joined by SEP, is one of `values` (False if one is missing).
+
+    One Arrow kernel joins the columns (pandas' `+` builds a column per operand: 3M rows 1.6 s).
+    """
+    arrays = [pyarrow.array(frame[column], type=pyarrow.string()) for column in columns]
+    found = pc.is_in(pc.binary_join_element_wise(*arrays, SEP), value_set=values)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=frame.index)
 
 
 def _required(reason: str) -> pa.Column:
@@ -35,16 +45,15 @@ def _required(reason: str) -> pa.Column:
 @cache
 def observation_schema(source: str) -> pa.DataFrameSchema:
     tax = taxonomy.load()
-    known = {SEP.join(pair) for pair in tax.known_values(source)}
-    allowed = {SEP.join(triple) for triple in tax.allowed_values(source)}
+    known = _value_set(tax.known_values(source))
+    allowed = _value_set(tax.allowed_values(source))
 
     def is_known(frame: pd.DataFrame) -> pd.Series:
-        return frame["raw_status"].isna() | _joined(frame, "raw_field", "raw_status").isin(known)
+        return frame["raw_status"].isna() | _joined_in(frame, ("raw_field", "raw_status"), known)
 
     def allowed_for_channel(frame: pd.DataFrame) -> pd.Series:
         judged = frame["raw_status"].notna() & frame["channel"].notna() & is_known(frame)
-        triple = _joined(frame, "channel", "raw_field", "raw_status")
-        return ~judged | triple.isin(allowed).fillna(False)
+        return ~judged | _joined_in(frame, ("channel", "raw_field", "raw_status"), allowed)
 
     return pa.DataFrameSchema(
         name=f"{source} observations",
@@ -66,12 +75,12 @@ def observation_schema(source: str) -> pa.DataFrameSchema:
 def result_schema() -> pa.DataFrameSchema:
     """Canonical results: every (channel, status) is in the taxonomy; counts are whole and sane."""
     tax = taxonomy.load()
-    pairs = {
-        f"{channel}{SEP}{status}" for channel in tax.channels for status in tax.statuses[channel]
-    }
+    pairs = _value_set(
+        (channel, status) for channel in tax.channels for status in tax.statuses[channel]
+    )
 
     def in_taxonomy(frame: pd.DataFrame) -> pd.Series:
-        return _joined(frame, "channel", "status").isin(pairs).fillna(False)
+        return _joined_in(frame, ("channel", "status"), pairs)
 
     return pa.DataFrameSchema(
         name="canonical results",
