@@ -59,7 +59,9 @@ judged as (
         {{ dedupe_order('observations') }},
         observations.dedupe_key,
         observations.status is null as is_counted_nothing,
-        kept.dedupe_key is not null as is_kept
+        -- a join key (never null on a kept row), not the dedupe key: the hash table of the kept
+        -- rows then holds their join keys only, not a text column besides
+        kept.batch_date is not null as is_kept
     from observations
     left join kept on {{ same_result('observations', 'kept') }}
 ),
