@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -57,10 +58,16 @@ class Environment:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Environment]:
+def env(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Environment]:
     landing = tmp_path / "landing"
     landing.mkdir()
-    warehouse_path = tmp_path / "warehouse.duckdb"
+    # The warehouse is at one path per pytest worker, emptied for each test: dbt keeps its parse
+    # state per warehouse path, and parses the whole project again for a new one (~5 s a run).
+    warehouse_dir = tmp_path_factory.getbasetemp() / "warehouse"
+    shutil.rmtree(warehouse_dir, ignore_errors=True)
+    warehouse_path = warehouse_dir / "warehouse.duckdb"
     monkeypatch.setenv("ENGAGEMENT_LANDING_DIR", str(landing))
     monkeypatch.setenv("ENGAGEMENT_WAREHOUSE", str(warehouse_path))
     monkeypatch.setenv("ENGAGEMENT_SERVING_DIR", str(tmp_path / "serving"))

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from orchestration.settings import DATA_DIR, PROJECT_ROOT, ConfigError, Settings
 from orchestration.transform.args import dbt_build_args, dbt_build_env
+from orchestration.transform.project import (
+    KEPT_STATES,
+    PARTIAL_PARSE_FILE,
+    keep_parse_state,
+    start_from_parse_state,
+)
 
 
 def test_defaults_live_under_data():
@@ -124,6 +133,32 @@ def test_dbt_args_tell_a_spark_build_where_the_lake_is(tmp_path):
         "--vars",
         f'{{"lake_dir": "{tmp_path}"}}',
     ]
+
+
+def test_each_deployment_starts_dbt_from_the_parse_state_its_last_run_kept(tmp_path):
+    project = SimpleNamespace(project_dir=tmp_path, target_path=Path("target"))
+    deployments = [f"duckdb /warehouses/{n}.duckdb" for n in range(KEPT_STATES + 2)]
+    for n, deployment in enumerate(deployments):  # each a run that parsed, then kept its state
+        (tmp_path / "run").mkdir()
+        (tmp_path / "run" / PARTIAL_PARSE_FILE).write_text(f"state {n}")
+        keep_parse_state(tmp_path / "run", deployment, project)
+        shutil.rmtree(tmp_path / "run")
+        for kept in (tmp_path / "target").rglob("*.msgpack"):  # the order kept, to the second
+            if kept.read_text() == f"state {n}":
+                os.utime(kept, (n, n))
+
+    def started(deployment: str) -> str | None:
+        start_from_parse_state(tmp_path / "next", deployment, project)
+        state = tmp_path / "next" / PARTIAL_PARSE_FILE
+        text = state.read_text() if state.exists() else None
+        shutil.rmtree(tmp_path / "next", ignore_errors=True)
+        return text
+
+    assert started(deployments[-1]) == f"state {KEPT_STATES + 1}"
+    assert started(deployments[2]) == "state 2"
+    assert started(deployments[0]) is None  # the oldest states are pruned
+    assert started("spark /warehouses/2.duckdb") is None  # another engine, another state
+    assert len(list((tmp_path / "target").rglob("*.msgpack"))) == KEPT_STATES
 
 
 def test_a_failed_run_names_the_failed_step_and_calls_a_warning_a_warning(env, capsys):

@@ -21,6 +21,8 @@ from orchestration.transform.project import (
     dbt_project,
     ensure_manifest,
     keep_parse_state,
+    run_target,
+    start_from_parse_state,
 )
 from orchestration.transform.translator import EngagementTranslator
 
@@ -52,8 +54,14 @@ def dbt_models(
         args = dbt_build_args(
             full_refresh=config.full_refresh, lake_dir=engagement.lake_path if on_spark else None
         )
+        deployment = f"{engagement.engine} {engagement.warehouse_path.resolve()}"
+        target = run_target(context.run_id)
+        start_from_parse_state(target, deployment)
         invocation = dbt.cli(
-            args, env=dbt_build_env(batches, engagement.warehouse_path), context=context
+            args,
+            env=dbt_build_env(batches, engagement.warehouse_path),
+            context=context,
+            target_path=target,
         )
         # From the first summary on, events wait (in order: outputs must stay topological) for
         # dbt to release the warehouse, so the summaries' metadata can be read.
@@ -64,8 +72,8 @@ def dbt_models(
                 held.append(event)
             else:
                 yield event
-        keep_parse_state(invocation.target_path)
-        shutil.rmtree(invocation.target_path, ignore_errors=True)  # one folder per run otherwise
+        keep_parse_state(target, deployment)
+        shutil.rmtree(target, ignore_errors=True)  # one folder per run otherwise
         if held:
             last = (window.end - timedelta(days=1)).date()
             extra = summaries(engagement.warehouse_path, (str(batches[0]), str(last)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ from dagster_dbt import DbtProject
 from orchestration.settings import PROJECT_ROOT
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+KEPT_STATES = 16  # parse states kept, one per deployment (~1 MB each)
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))  # the virtualenv's, not PATH's
 
 dbt_project = DbtProject(project_dir=PROJECT_ROOT, profiles_dir=PROJECT_ROOT / "dbt_project")
@@ -40,18 +42,51 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     return manifest
 
 
-def keep_parse_state(run_target: Path, project: DbtProject = dbt_project) -> None:
-    """Keep a dbt run's parse state as the project's, for the next run's partial parsing.
+def run_target(run_id: str, project: DbtProject = dbt_project) -> Path:
+    """The target folder of a run's dbt build (its artifacts and log; removed after the run)."""
+    return project.project_dir / project.target_path / f"engagement_dbt-{run_id}"
 
-    dbt parses the whole project again when its profile or the environment variables its
-    project file reads differ from the parse state's (another warehouse path, say): from the
-    second run in a given environment on, each run then parses only what changed."""
-    state = run_target / PARTIAL_PARSE_FILE
+
+def start_from_parse_state(
+    target: Path, deployment: str, project: DbtProject = dbt_project
+) -> None:
+    """Start a dbt run in `target` from the parse state its deployment's last run kept.
+
+    dbt parses the whole project again (~5 s) when its connection (the warehouse path) or its
+    vars differ from its parse state's. One state per deployment (engine and warehouse) keeps
+    partial parsing for each, however runs of several deployments interleave (the tests').
+    Without one, dagster-dbt starts from `dbt parse`'s (the default deployment's)."""
+    try:
+        state = _parse_state(deployment, project)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, target / PARTIAL_PARSE_FILE)
+    except FileNotFoundError:  # never kept, or pruned since
+        return
+
+
+def keep_parse_state(target: Path, deployment: str, project: DbtProject = dbt_project) -> None:
+    """Keep a dbt run's parse state as its deployment's (the most recent states only)."""
+    state = target / PARTIAL_PARSE_FILE
     if state.exists():
-        kept = project.project_dir / project.target_path / PARTIAL_PARSE_FILE
-        staged = kept.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
+        kept = _parse_state(deployment, project)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        staged = kept.with_name(f".{kept.name}.{os.getpid()}")
         shutil.copyfile(state, staged)
         os.replace(staged, kept)  # a concurrent run reads the old state or the new, whole
+        for old in sorted(kept.parent.glob("*.msgpack"), key=_mtime, reverse=True)[KEPT_STATES:]:
+            old.unlink(missing_ok=True)
+
+
+def _parse_state(deployment: str, project: DbtProject) -> Path:
+    name = hashlib.sha256(deployment.encode()).hexdigest()[:16]
+    return project.project_dir / project.target_path / "parse_states" / f"{name}.msgpack"
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned by a concurrent run
+        return 0.0
 
 
 def _newest_dbt_file(root: Path) -> float:
