@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import sys
 import time
@@ -17,6 +18,7 @@ import dagster as dg
 
 from orchestration import definitions
 from orchestration.settings import Settings
+from orchestration.transform.project import run_target
 
 PROCESS_TAG = "engagement/process"  # host:pid of the `engagement run` executing the run
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -67,8 +69,9 @@ def run_batches(
 
 
 def recover_dead_runs(instance: dg.DagsterInstance) -> None:
-    """Fail the runs of `engagement run` processes of this host that died (killed, crashed) and
-    free the pool slots they held, which would otherwise make every later run wait."""
+    """Fail the runs of `engagement run` processes of this host that died (killed, crashed), free
+    the pool slots they held, which would otherwise make every later run wait, and remove their
+    dbt target folders."""
     host = socket.gethostname()
     for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         owner = run.tags.get(PROCESS_TAG, "")
@@ -76,6 +79,7 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> None:
             continue
         instance.report_run_failed(run, "the engagement run process died")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        shutil.rmtree(run_target(run.run_id), ignore_errors=True)  # dbt's, if it was running
         print(f"engagement: run {run.run_id} of a dead process marked failed", flush=True)
 
 

@@ -5,6 +5,7 @@ batches gives exactly the tables an uninterrupted run gives."""
 from __future__ import annotations
 
 import os
+import re
 import resource
 import shutil
 import signal
@@ -20,6 +21,7 @@ import pytest
 
 from orchestration.generate import generate
 from orchestration.settings import PROJECT_ROOT
+from orchestration.transform.project import run_target
 from tests.conftest import fingerprints
 
 START, END = "2026-11-01", "2026-11-02"
@@ -75,23 +77,36 @@ def kill_when(process: subprocess.Popen, ready: Callable[[], bool], timeout: flo
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    while _group_running(process.pid):  # dbt's process too, or it may still hold the warehouse
+        assert time.monotonic() < deadline, "the killed processes did not end"
+        time.sleep(0.02)
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group is still running (a zombie holds no file)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except OSError:  # it ended while listed
+            continue
+        if int(process_group) == group and state != "Z":
+            return True
+    return False
 
 
 def dbt_running(root: Path, model: str | None = None) -> Callable[[], bool]:
-    """dbt has started (its log folder appeared), or has started building `model`."""
-    before = set((PROJECT_ROOT / "target").glob("engagement_dbt-*"))
+    """The run's dbt has started (its log appeared in the run's dbt folder), or has started
+    building `model`. (The run's id is its event log's name: only this root's runs count, not
+    those of tests running beside it.)"""
 
     def ready() -> bool:
-        logs = [
-            folder / "dbt.log"
-            for folder in (PROJECT_ROOT / "target").glob("engagement_dbt-*")
-            if folder not in before
-        ]
-        return any(
-            log.exists()
-            and (model is None or f"model marts.{model}" in log.read_text(errors="ignore"))
-            for log in logs
-        )
+        for shard in (root / "dagster" / "history" / "runs").glob("*.db"):
+            log = run_target(shard.stem) / "dbt.log"
+            if log.exists() and (
+                model is None or f"model marts.{model}" in log.read_text(errors="ignore")
+            ):
+                return True
+        return False
 
     return ready
 
@@ -121,7 +136,9 @@ def test_a_run_killed_at_any_point_leaves_consistent_tables_and_reruns_exactly(r
     assert not serving.exists() or point == "during publish"
 
     output = finish(start_run(root))  # it does not wait on the pool slot the dead run held
-    assert "of a dead process marked failed" in output
+    dead = re.search(r"run (\S+) of a dead process marked failed", output)
+    assert dead, output[-4000:]
+    assert not run_target(dead.group(1)).exists()  # nor does its dbt folder stay behind
     assert fingerprints(warehouse) == expected
     con = duckdb.connect(str(serving), read_only=True)
     total = con.sql("select sum(result_count) from marts.daily_result_counts").fetchone()
