@@ -16,6 +16,7 @@ from orchestration.transform.args import dbt_build_args, dbt_build_env
 from orchestration.transform.project import (
     KEPT_STATES,
     PARTIAL_PARSE_FILE,
+    deployment,
     keep_parse_state,
     start_from_parse_state,
 )
@@ -137,18 +138,19 @@ def test_dbt_args_tell_a_spark_build_where_the_lake_is(tmp_path):
 
 def test_each_deployment_starts_dbt_from_the_parse_state_its_last_run_kept(tmp_path):
     project = SimpleNamespace(project_dir=tmp_path, target_path=Path("target"))
-    deployments = [f"duckdb /warehouses/{n}.duckdb" for n in range(KEPT_STATES + 2)]
-    for n, deployment in enumerate(deployments):  # each a run that parsed, then kept its state
+    warehouses = [Path(f"/warehouses/{n}.duckdb") for n in range(KEPT_STATES + 2)]
+    deployments = [deployment("duckdb", warehouse) for warehouse in warehouses]
+    for n, kept_for in enumerate(deployments):  # each a run that parsed, then kept its state
         (tmp_path / "run").mkdir()
         (tmp_path / "run" / PARTIAL_PARSE_FILE).write_text(f"state {n}")
-        keep_parse_state(tmp_path / "run", deployment, project)
+        keep_parse_state(tmp_path / "run", kept_for, project)
         shutil.rmtree(tmp_path / "run")
         for kept in (tmp_path / "target").rglob("*.msgpack"):  # the order kept, to the second
             if kept.read_text() == f"state {n}":
                 os.utime(kept, (n, n))
 
-    def started(deployment: str) -> str | None:
-        start_from_parse_state(tmp_path / "next", deployment, project)
+    def started(key: str) -> str | None:
+        start_from_parse_state(tmp_path / "next", key, project)
         state = tmp_path / "next" / PARTIAL_PARSE_FILE
         text = state.read_text() if state.exists() else None
         shutil.rmtree(tmp_path / "next", ignore_errors=True)
@@ -157,7 +159,7 @@ def test_each_deployment_starts_dbt_from_the_parse_state_its_last_run_kept(tmp_p
     assert started(deployments[-1]) == f"state {KEPT_STATES + 1}"
     assert started(deployments[2]) == "state 2"
     assert started(deployments[0]) is None  # the oldest states are pruned
-    assert started("spark /warehouses/2.duckdb") is None  # another engine, another state
+    assert started(deployment("spark", Path("/warehouses/2.duckdb"))) is None  # another engine
     assert len(list((tmp_path / "target").rglob("*.msgpack"))) == KEPT_STATES
 
 

@@ -19,6 +19,7 @@ from orchestration.transform.metadata import SUMMARIZED, summaries
 from orchestration.transform.project import (
     DBT_EXECUTABLE,
     dbt_project,
+    deployment,
     ensure_manifest,
     keep_parse_state,
     run_target,
@@ -54,9 +55,9 @@ def dbt_models(
         args = dbt_build_args(
             full_refresh=config.full_refresh, lake_dir=engagement.lake_path if on_spark else None
         )
-        deployment = f"{engagement.engine} {engagement.warehouse_path.resolve()}"
+        parse_state_key = deployment(engagement.engine, engagement.warehouse_path)
         target = run_target(context.run_id)
-        start_from_parse_state(target, deployment)
+        start_from_parse_state(target, parse_state_key)
         invocation = dbt.cli(
             args,
             env=dbt_build_env(batches, engagement.warehouse_path),
@@ -72,7 +73,7 @@ def dbt_models(
                 held.append(event)
             else:
                 yield event
-        keep_parse_state(target, deployment)
+        keep_parse_state(target, parse_state_key)
         shutil.rmtree(target, ignore_errors=True)  # one folder per run otherwise
         if held:
             last = (window.end - timedelta(days=1)).date()

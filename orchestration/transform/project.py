@@ -47,6 +47,11 @@ def run_target(run_id: str, project: DbtProject = dbt_project) -> Path:
     return project.project_dir / project.target_path / f"engagement_dbt-{run_id}"
 
 
+def deployment(engine: str, warehouse: Path) -> str:
+    """What a dbt parse state is kept for: the engine's target and the warehouse file."""
+    return f"{engine} {warehouse.resolve()}"
+
+
 def start_from_parse_state(
     target: Path, deployment: str, project: DbtProject = dbt_project
 ) -> None:
