@@ -13,6 +13,7 @@ import socket
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -20,7 +21,7 @@ from orchestration import definitions
 from orchestration.settings import Settings
 from orchestration.transform.project import run_target
 
-PROCESS_TAG = "engagement/process"  # host:pid of the `engagement run` executing the run
+PROCESS_TAG = "engagement/process"  # the `engagement run` executing the run: process_id()
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
@@ -45,7 +46,7 @@ def run_batches(
             tags={
                 RANGE_START_TAG: start.isoformat(),
                 RANGE_END_TAG: end.isoformat(),
-                PROCESS_TAG: f"{socket.gethostname()}:{os.getpid()}",
+                PROCESS_TAG: process_id(os.getpid()),
             },
             raise_on_error=False,
         )
@@ -75,7 +76,7 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> None:
     host = socket.gethostname()
     for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         owner = run.tags.get(PROCESS_TAG, "")
-        if not owner.startswith(f"{host}:") or _alive(int(owner.split(":")[1])):
+        if not owner.startswith(f"{host}:") or process_alive(owner):
             continue
         instance.report_run_failed(run, "the engagement run process died")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
@@ -83,14 +84,34 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> None:
         print(f"engagement: run {run.run_id} of a dead process marked failed", flush=True)
 
 
-def _alive(pid: int) -> bool:
+def process_id(pid: int) -> str:
+    """`host:pid:start`, where `start` tells this process from a later one given the same pid
+    (PIDs wrap, and restart low after a reboot): the boot's id and the process's start time in
+    clock ticks (Linux's /proc; empty where there is none)."""
+    return f"{socket.gethostname()}:{pid}:{_start(pid)}"
+
+
+def process_alive(owner: str) -> bool:
+    """Whether the process a `process_id` names still runs on this host. By pid alone where a
+    start cannot be compared (an id of an earlier release, `host:pid`, or no /proc)."""
+    _, pid, *start = owner.split(":")
     try:
-        os.kill(pid, 0)
+        os.kill(int(pid), 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    recorded, current = (start or [""])[0], _start(int(pid))
+    return not (recorded and current) or recorded == current
+
+
+def _start(pid: int) -> str:
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return f"{boot}/{stat.rsplit(')', 1)[1].split()[19]}"  # field 22, starttime
 
 
 logging.getLogger("dagster").setLevel(logging.WARNING)

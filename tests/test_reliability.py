@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from orchestration.generate import generate
+from orchestration.run import process_alive, process_id
 from orchestration.settings import PROJECT_ROOT
 from orchestration.transform.project import run_target
 from tests.conftest import fingerprints
@@ -149,6 +150,23 @@ def test_a_run_killed_at_any_point_leaves_consistent_tables_and_reruns_exactly(r
         == reference_con.sql("select sum(result_count) from marts.daily_result_counts").fetchone()
     )
     reference_con.close()
+
+
+def test_a_dead_runs_process_is_told_from_a_later_process_given_its_pid():
+    """PIDs wrap, and restart low after a reboot: a process now holding a dead run's pid must
+    not keep that run (and its pool slot) alive."""
+    me = process_id(os.getpid())
+    assert process_alive(me)
+    host, pid, start = me.split(":")
+    boot, ticks = start.split("/")
+    assert not process_alive(f"{host}:{pid}:{boot}/{int(ticks) + 1}")  # started at another time
+    assert not process_alive(f"{host}:{pid}:another-boot/{ticks}")
+    assert process_alive(f"{host}:{pid}")  # an earlier release's id: the pid alone
+
+    ended = subprocess.Popen(["true"])
+    owner = process_id(ended.pid)
+    ended.wait()
+    assert not process_alive(owner)
 
 
 def test_a_second_run_waits_for_the_writer_and_both_end_exactly(reference):
