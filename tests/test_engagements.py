@@ -101,3 +101,20 @@ def test_attribution_follows_the_first_named_engagement_across_batches(env: Envi
     assert env.query(
         "select count(*) from marts.daily_result_counts where event_date = ?", [date(2026, 11, 1)]
     ) == [(3,)]
+
+    # Batch 11-04's activity log names CA1 on a day of its own: the result of 11-01 follows, on
+    # its date, which no result of the run is on (the dates of the changed messages' results).
+    env.write(
+        "activity",
+        "2026-11-04",
+        "activity.jsonl",
+        [activity("a5", "CA1", "dial", "2026-11-04T09:00:00Z", "thursday-recall")],
+    )
+    env.run("2026-11-04")
+    assert engagement_counts(env) == {
+        ("thursday-recall", "2026-11-01", "completed"): (1, 1),
+        ("thursday-recall", "2026-11-04", "dial"): (1, 1),
+        ("tuesday-reminder", "2026-11-01", "busy"): (1, 1),
+        ("wednesday-survey", "2026-11-01", "completed"): (1, 1),
+        ("wednesday-survey", "2026-11-01", "dial"): (1, 1),
+    }

@@ -43,12 +43,22 @@
     Event dates whose engagement counts a run rebuilds: the dates the fact table changed, and
     the dates of results (within the dedupe window of the mention) of messages whose mentions
     changed, so that an activity line arriving late attributes results loaded before it.
+
+    Every statement of the model scopes by this condition (the delete, the select, two hooks),
+    and DuckDB evaluates its subquery in each: so the queues' few dates and batch range are read
+    first and written in as constants. Then the fact table is read only for the batches around
+    the changed messages, and only for the results whose date is not queued already (a new
+    batch's own results are most matches, and add no date): a year of history took the model
+    from 5 s to 23 s at 10M events; it is no longer scanned.
 #}
 {% macro in_engagement_dates() -%}
     {%- if is_incremental() -%}
-        {%- set days = var('dedupe_window_days') | int -%}
+        {%- set days = modules.datetime.timedelta(days=var('dedupe_window_days') | int) -%}
+        {%- set dates = queued_dates('changed_event_dates', 'distinct event_date') -%}
+        {%- set batches = queued_dates('changed_messages', 'min(batch_date), max(batch_date)') -%}
         event_date in (
             {{ queued('changed_event_dates', 'event_date') }}
+            {%- if batches and batches[0] is not none %}
             union
             select results.event_date
             from {{ ref('fct_engagement_results') }} as results
@@ -58,12 +68,40 @@
                     results.channel = changed.channel
                     and results.attribution_key = changed.attribution_key
                     and results.batch_date
-                    between {{ dbt.dateadd('day', -days, 'changed.batch_date') }}
-                    and {{ dbt.dateadd('day', days, 'changed.batch_date') }}
+                    between {{ dbt.dateadd('day', -days.days, 'changed.batch_date') }}
+                    and {{ dbt.dateadd('day', days.days, 'changed.batch_date') }}
+            where
+                results.batch_date between {{ date_literal(batches[0] - days) }}
+                and {{ date_literal(batches[1] + days) }}
+                {%- if dates %}
+                and results.event_date not in (
+                    {%- for value in dates -%}
+                        {{ date_literal(value) }}{{ ', ' if not loop.last }}
+                    {%- endfor -%}
+                )
+                {%- endif %}
+            {%- endif %}
         )
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{# Every value `columns` selects from this model's rows of `queue`, row by row, as dates (or none).
+   Nothing unless executing. #}
+{% macro queued_dates(queue, columns) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set table = run_query(queued(queue, columns)) -%}
+    {%- set values = [] -%}
+    {%- for row in table.rows -%}
+        {%- for value in row -%}
+            {%- do values.append(none if value is none
+                else modules.datetime.date.fromisoformat((value | string)[:10])) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(values) }}
 {%- endmacro %}
 
 {% macro in_changed_engagements() -%}
