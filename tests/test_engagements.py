@@ -102,8 +102,8 @@ def test_attribution_follows_the_first_named_engagement_across_batches(env: Envi
         "select count(*) from marts.daily_result_counts where event_date = ?", [date(2026, 11, 1)]
     ) == [(3,)]
 
-    # Batch 11-04's activity log names CA1 on a day of its own: the result of 11-01 follows, on
-    # its date, which no result of the run is on (the dates of the changed messages' results).
+    # Batch 11-04's activity log names CA1 on a day of its own: CA1's result of 11-01 follows,
+    # though no result of this run is on 11-01.
     env.write(
         "activity",
         "2026-11-04",
