@@ -28,10 +28,12 @@
                 and mentions.attribution_key = wanted.attribution_key
         {% if is_incremental() -%}
             {#- Incremental runs read the mentions from the dedupe window before the oldest
-                result on: the nightly cost stays independent of history. -#}
+                result on: the nightly cost stays independent of history. The bound is a date,
+                which DuckDB applies to the scan (a timestamp, as dateadd gives, it compared
+                to every mention of the history). -#}
             where mentions.batch_date >= (
-                select {{ dbt.dateadd('day', -(var('dedupe_window_days') | int),
-                                      'min(batch_date)') }}
+                select cast({{ dbt.dateadd('day', -(var('dedupe_window_days') | int),
+                                           'min(batch_date)') }} as date)
                 from {{ results }}
             )
         {%- endif %}
