@@ -13,10 +13,14 @@
 - with --history-days H: the same batch on a warehouse already holding H days (built from
   synthetic raw rows by a full dbt build, then published), against the empty-warehouse run.
 
+With --repeat N the floor, the fixed cost and the pipeline are measured N times, the pipeline on
+an empty warehouse and on the history alternately (the history restored before each), and each
+figure is the median run: a host whose speed moves during a run moves both sides of a ratio.
+
 Prints one JSON line per measurement, a table, and last a JSON summary with `events`,
 `floor_s`, `two_writes_s` and `two_writes_ratio` (to the floor), `pipeline_s`, `fixed_s`,
-`marginal_ratio` ((pipeline - fixed) / floor), `peak_rss_mb` and, with history,
-`history_ratio`.
+`marginal_ratio` ((pipeline - fixed) / floor), `peak_rss_mb` (the largest of the pipeline runs)
+and, with history, `history_ratio`; `runs_s` lists every run's seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +49,9 @@ STATUS_FIELDS = ("CallStatus", "MessageStatus", "event", "eventType", "event_typ
 HISTORY_ROWS_PER_DAY = 100_000
 
 
-def bench(events: int, days: int = 1, history_days: int = 0, work: Path | None = None) -> dict:
+def bench(
+    events: int, days: int = 1, history_days: int = 0, work: Path | None = None, repeat: int = 1
+) -> dict:
     from orchestration.generate import generate
 
     root = Path(work or tempfile.mkdtemp(prefix="engagement-bench-"))
@@ -59,10 +66,13 @@ def bench(events: int, days: int = 1, history_days: int = 0, work: Path | None =
         records=generated.records_written,
         bytes=_size(landing),
     )
-    results: dict = {"events": generated.records_written, "days": days}
+    results: dict = {"events": generated.records_written, "days": days, "repeat": repeat}
 
-    results["floor_s"] = _floor(landing, BATCH, last)
-    _emit("floor", seconds=results["floor_s"])
+    floors = []
+    for _ in range(repeat):
+        floors.append(_floor(landing, BATCH, last))
+        _emit("floor", seconds=floors[-1])
+    results["floor_s"] = statistics.median_low(floors)
     results["two_writes_s"] = _two_writes(landing, BATCH, last, root / "two-writes.duckdb")
     results["two_writes_ratio"] = round(results["two_writes_s"] / results["floor_s"], 2)
     _emit("two_writes", seconds=results["two_writes_s"])
@@ -74,33 +84,55 @@ def bench(events: int, days: int = 1, history_days: int = 0, work: Path | None =
     empty_day = BATCH - timedelta(days=1)  # no file landed that day
     warm_up = _run(deployment, landing, empty_day, empty_day)  # a deployment's first run
     _emit("warm_up", **warm_up)
-    fixed = _run(deployment, landing, empty_day, empty_day)
-    results["fixed_s"] = fixed["seconds"]
-    _emit("fixed", **fixed)
+    fixed = []
+    for _ in range(repeat):
+        fixed.append(_run(deployment, landing, empty_day, empty_day))
+        _emit("fixed", **fixed[-1])
+    results["fixed_s"] = _median(fixed)["seconds"]
 
-    pipeline = _run(deployment, landing, BATCH, last)
+    history = root / "history"
+    if history_days:
+        first = BATCH - timedelta(days=history_days)
+        _build_history(deployment, landing, first, history_days, history)
+    pipelines, loaded_runs = [], []
+    for _ in range(repeat):
+        pipelines.append(_run(deployment, landing, BATCH, last))
+        _emit("pipeline", **pipelines[-1])
+        if history_days:
+            _restore(history, deployment)
+            loaded_runs.append(_run(deployment, landing, BATCH, last, keep=True))
+            _emit("pipeline_with_history", history_days=history_days, **loaded_runs[-1])
+    pipeline = _median(pipelines)
     results.update(
         pipeline_s=pipeline["seconds"],
-        peak_rss_mb=pipeline["peak_rss_mb"],
+        peak_rss_mb=max(run["peak_rss_mb"] for run in pipelines),
         stages=pipeline["stages"],
     )
     results["rows_per_s"] = round(generated.records_written / pipeline["seconds"])
     results["marginal_ratio"] = round(
         (pipeline["seconds"] - results["fixed_s"]) / results["floor_s"], 2
     )
-    _emit("pipeline", **pipeline)
-
     if history_days:
-        _build_history(deployment, landing, BATCH - timedelta(days=history_days), history_days)
-        loaded = _run(deployment, landing, BATCH, last, keep=True)
+        loaded = _median(loaded_runs)
         results["history_days"] = history_days
         results["history_pipeline_s"] = loaded["seconds"]
         results["history_ratio"] = round(loaded["seconds"] / pipeline["seconds"], 2)
-        _emit("pipeline_with_history", history_days=history_days, **loaded)
+    results["runs_s"] = {
+        "floor": floors,
+        "fixed": [run["seconds"] for run in fixed],
+        "pipeline": [run["seconds"] for run in pipelines],
+        "history": [run["seconds"] for run in loaded_runs],
+    }
 
     _table(results)
     print(json.dumps(results), flush=True)
     return results
+
+
+def _median(runs: list[dict]) -> dict:
+    """The run of median seconds (the lower of the two middle ones): a run measured whole."""
+    seconds = statistics.median_low(run["seconds"] for run in runs)
+    return next(run for run in runs if run["seconds"] == seconds)
 
 
 def _floor(landing: Path, first: date, last: date) -> float:
@@ -311,9 +343,10 @@ def _tree_rss(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in tree)
 
 
-def _build_history(home: Path, landing: Path, first: date, days: int) -> None:
+def _build_history(home: Path, landing: Path, first: date, days: int, saved: Path) -> None:
     """A warehouse holding `days` batches before the benchmark batch: synthetic raw rows (the
-    statuses and keys a real batch has), then a full dbt build over them."""
+    statuses and keys a real batch has), then a full dbt build over them; its data folder
+    (warehouse, serving copy, lake) is kept in `saved` for `_restore`."""
     from orchestration import warehouse
     from orchestration.publish.snapshot import publish
 
@@ -349,7 +382,16 @@ def _build_history(home: Path, landing: Path, first: date, days: int) -> None:
     seconds = round(time.monotonic() - started, 1)
     # the serving copy a nightly run starts from
     publish(path, Path(env["ENGAGEMENT_SERVING_DIR"]), "history")
+    shutil.rmtree(saved, ignore_errors=True)
+    shutil.copytree(home / "data", saved, symlinks=True)
     _emit("history_build", days=days, rows=rows, dbt_seconds=seconds)
+
+
+def _restore(saved: Path, home: Path) -> None:
+    """The deployment's data folder as the history build left it, at the same path (the
+    serving copy's views name its files by absolute path), its links as links."""
+    shutil.rmtree(home / "data")
+    shutil.copytree(saved, home / "data", symlinks=True)
 
 
 _HISTORY_SQL = """
@@ -383,6 +425,13 @@ def _table(results: dict) -> None:
                 f"{results['history_pipeline_s']:.1f} s (x{results['history_ratio']:.2f})",
             )
         )
+    if results["repeat"] > 1:
+        lines.append((f"median of {results['repeat']} runs; every run", ""))
+        lines += [
+            (f"  {name}", ", ".join(f"{s:.1f}" for s in seconds) + " s")
+            for name, seconds in results["runs_s"].items()
+            if seconds
+        ]
     width = max(len(name) for name, _ in lines)
     for name, value in lines:
         print(f"{name.ljust(width)}  {value}", flush=True)

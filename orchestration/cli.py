@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--events", type=_positive, required=True, help="events in the batch")
     bench.add_argument("--days", type=_positive, default=1, help="batches the events span")
     bench.add_argument("--history-days", type=int, default=0, help="days already loaded")
+    bench.add_argument(
+        "--repeat", type=_positive, default=1, help="runs of each measurement (the median is kept)"
+    )
     bench.add_argument("--work-dir", type=Path, help="where to write (default: a temp folder)")
     bench.set_defaults(handler=_bench)
 
@@ -88,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from orchestration.bench import bench
 
-    bench(args.events, args.days, args.history_days, args.work_dir)
+    bench(args.events, args.days, args.history_days, args.work_dir, args.repeat)
     return 0
 
 
