@@ -48,20 +48,21 @@ def test_the_benchmark_runs_end_to_end_and_ends_with_its_json_summary(tmp_path: 
     for name in ("events", "floor_s", "two_writes_s", "pipeline_s", "fixed_s", "peak_rss_mb"):
         assert summary[name] > 0, name
     assert summary["history_ratio"] > 0
+
+    def emitted_values(measurement: str, field: str) -> list:
+        return [line[field] for line in emitted if line["measurement"] == measurement]
+
     # each figure is its median run's (of two, the faster), and RSS the largest
-    runs = {
-        name: [line for line in emitted if line["measurement"] == name] for name in measurements
-    }
     for measurement, key, listed in (
         ("floor", "floor_s", "floor"),
         ("fixed", "fixed_s", "fixed"),
         ("pipeline", "pipeline_s", "pipeline"),
         ("pipeline_with_history", "history_pipeline_s", "history"),
     ):
-        seconds = [run["seconds"] for run in runs[measurement]]
+        seconds = emitted_values(measurement, "seconds")
         assert summary["runs_s"][listed] == seconds
         assert summary[key] == min(seconds)
-    assert summary["peak_rss_mb"] == max(run["peak_rss_mb"] for run in runs["pipeline"])
+    assert summary["peak_rss_mb"] == max(emitted_values("pipeline", "peak_rss_mb"))
     assert summary["two_writes_ratio"] == round(summary["two_writes_s"] / summary["floor_s"], 2)
     assert summary["marginal_ratio"] == round(
         (summary["pipeline_s"] - summary["fixed_s"]) / summary["floor_s"], 2
