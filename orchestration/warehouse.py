@@ -100,6 +100,14 @@ def storage_refused(error: BaseException) -> bool:
 MEMORY_LIMIT = "512MB"
 
 
+# A new warehouse file is made in DuckDB 1.5's storage format, which the file then keeps
+# (DuckDB's default stays 1.0's, for older readers). Its strings (dictionary and FSST in one)
+# take less disk (a 10M-event batch: 1,359 → 1,269 MB) and, written alone, ~10% less time
+# (docs/performance.md). Only DuckDB 1.5 or later opens it; BI opens the serving copy, made in
+# the default format.
+WAREHOUSE_STORAGE_VERSION = "v1.5.0"
+
+
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """The warehouse (or, given ":memory:", a scratch database), in UTC, memory capped."""
     if path != ":memory:" and not read_only:
@@ -118,7 +126,13 @@ def literal(value: object) -> str:
 
 @contextmanager
 def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection with the ingest tables in place."""
+    """A read-write connection with the ingest tables in place (a new file in the format of
+    WAREHOUSE_STORAGE_VERSION)."""
+    if not Path(path).exists():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        duckdb.connect(
+            str(path), config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION}
+        ).close()
     con = connect(path)
     try:
         con.execute(DDL)

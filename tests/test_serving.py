@@ -1,4 +1,5 @@
-"""The serving snapshot BI reads: consistent under a running pipeline, Parquet, the report."""
+"""The serving snapshot BI reads: consistent under a running pipeline, Parquet, the report; it
+is in DuckDB's default storage format, the warehouse in a newer one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from html import unescape
 import duckdb
 import pytest
 
+from orchestration import warehouse
 from orchestration.generate import generate
 from tests.browser import dump_dom, screenshot
 from tests.conftest import Environment
@@ -47,6 +49,41 @@ def snapshot_counts(path) -> tuple[int, int]:
         ).fetchone()
     finally:
         con.close()
+
+
+def storage_version(path) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql(
+            "select tags['storage_version'] from duckdb_databases() where not internal"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def default_storage_version(tmp_path) -> str:
+    duckdb.connect(str(tmp_path / "default.duckdb")).close()
+    return storage_version(tmp_path / "default.duckdb")
+
+
+def test_the_warehouse_is_in_the_newer_format_and_the_snapshot_in_the_default(published, tmp_path):
+    newer = warehouse.WAREHOUSE_STORAGE_VERSION + "+"
+    assert storage_version(published.warehouse_path) == newer != default_storage_version(tmp_path)
+    assert storage_version(published.root / "serving" / "warehouse.duckdb") == (
+        default_storage_version(tmp_path)  # BI's DuckDB may be older than the pipeline's
+    )
+
+
+def test_a_warehouse_made_before_keeps_its_format_and_takes_a_batch(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    default = default_storage_version(tmp_path)
+    duckdb.connect(str(path)).close()  # as earlier versions of the pipeline made it
+    with warehouse.writer(path) as con:
+        con.execute(
+            "insert into audit.ingested_batches values ('sendgrid', '2026-11-01', 0, 0, 0, 0, 0, "
+            "now(), null)"
+        )
+    assert storage_version(path) == default
 
 
 def test_a_reader_keeps_its_snapshot_while_a_run_publishes_the_next(published: Environment):
