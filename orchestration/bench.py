@@ -42,7 +42,7 @@ import duckdb
 
 from orchestration.ingest.sources import all_parsers
 from orchestration.settings import PROJECT_ROOT
-from orchestration.warehouse import WAREHOUSE_STORAGE_VERSION, literal
+from orchestration.warehouse import create, literal
 
 BATCH = date(2026, 6, 1)
 STATUS_FIELDS = ("CallStatus", "MessageStatus", "event", "eventType", "event_type", "status")
@@ -161,9 +161,7 @@ def _two_writes(landing: Path, first: date, last: date, database: Path) -> float
     """DuckDB reading the same files once into a table per source of the fields its parser
     reads (as text), then writing those rows again into a second table, in a file of its own."""
     database.unlink(missing_ok=True)
-    con = duckdb.connect(  # in the warehouse's format
-        str(database), config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION}
-    )
+    con = create(database)  # in the warehouse's format
     started = time.monotonic()
     for source, parser in all_parsers().items():
         lines, documents, tables = _batch_files(landing, first, last, source)

@@ -118,6 +118,14 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
+def create(path: Path) -> duckdb.DuckDBPyConnection:
+    """A new DuckDB file in the format of WAREHOUSE_STORAGE_VERSION (which it keeps)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        str(path), config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION}
+    )
+
+
 def literal(value: object) -> str:
     """A SQL string literal, for the places DuckDB takes no parameter (file paths of COPY and
     ATTACH, JSON paths in a list, comments)."""
@@ -129,10 +137,7 @@ def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection with the ingest tables in place (a new file in the format of
     WAREHOUSE_STORAGE_VERSION)."""
     if not Path(path).exists():
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        duckdb.connect(
-            str(path), config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION}
-        ).close()
+        create(path).close()
     con = connect(path)
     try:
         con.execute(DDL)
