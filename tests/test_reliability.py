@@ -84,8 +84,9 @@ def kill_when(process: subprocess.Popen, ready: Callable[[], bool], timeout: flo
 
 
 def _group_running(group: int) -> bool:
-    """Whether a process of the group is still running (a zombie holds no file)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    """Whether a thread of the group is still running. Threads, not processes: a killed
+    process's main thread can be a zombie while its other threads still hold its files."""
+    for stat in Path("/proc").glob("[0-9]*/task/[0-9]*/stat"):
         try:
             state, _, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
         except OSError:  # it ended while listed
