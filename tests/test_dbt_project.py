@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -32,10 +33,14 @@ def dbt(
     )
 
 
-def test_unit_tests_pass_on_an_empty_warehouse(tmp_path):
+def test_an_empty_warehouse_builds_without_a_warning_and_the_unit_tests_pass(tmp_path):
     env = empty_warehouse(tmp_path)
-    built = dbt("build", "--empty", "--exclude-resource-type", "unit_test", env=env)
+    built = dbt(
+        "build", "--empty", "--exclude-resource-type", "unit_test", "--log-format", "json", env=env
+    )
     assert built.returncode == 0, built.stdout
+    events = [json.loads(line)["info"] for line in built.stdout.splitlines()]
+    assert [e["msg"] for e in events if e["level"] == "warn"] == []
     tested = dbt("test", "--select", "test_type:unit", env=env)
     assert tested.returncode == 0, tested.stdout
     passed = [line for line in tested.stdout.splitlines() if " PASS " in line and "::" in line]

@@ -38,6 +38,15 @@
     select {{ columns }} from {{ source_relation }}
 {%- endmacro %}
 
+{#
+    A model's partition_by: its column on Spark, where insert_overwrite replaces whole
+    partitions; none on DuckDB, whose tables are not partitioned (dbt-duckdb warns of a
+    partition_by outside DuckLake, once per model and run).
+#}
+{% macro spark_partition(column) -%}
+    {{ return(column if target.type == 'spark' else none) }}
+{%- endmacro %}
+
 {# The model's replace scope: the condition of the macro its `replace_scope` config names. #}
 {% macro replace_scope() -%}
     {%- set scope_macro = config.get('replace_scope') -%}

@@ -9,7 +9,7 @@
 {{
     config(
         materialized='incremental',
-        partition_by='batch_date',
+        partition_by=spark_partition('batch_date'),
         replace_scope='in_run_batches',
         pre_hook="{{ enqueue_rows('changed_messages', ['engagement_result_counts'],
                                   'channel, attribution_key, batch_date', in_run_batches()) }}",

@@ -10,7 +10,7 @@
 {{
     config(
         materialized='incremental',
-        partition_by='event_date',
+        partition_by=spark_partition('event_date'),
         replace_scope='in_changed_event_dates',
         post_hook="{{ dequeue('changed_event_dates') }}",
         on_schema_change='fail',

@@ -11,7 +11,7 @@
 {{
     config(
         materialized='incremental',
-        partition_by='event_date',
+        partition_by=spark_partition('event_date'),
         replace_scope='in_engagement_dates',
         pre_hook="{{ enqueue_rows('changed_engagements', ['engagement_summary'],
                                   'engagement_id', in_engagement_dates()) }}",

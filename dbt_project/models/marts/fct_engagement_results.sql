@@ -11,7 +11,7 @@
 {{
     config(
         materialized='incremental',
-        partition_by='batch_date',
+        partition_by=spark_partition('batch_date'),
         replace_scope='in_rebuilt_batches',
         pre_hook="{{ enqueue_rows('changed_event_dates', event_date_consumers(),
                                   'event_date', in_rebuilt_batches()) }}",

@@ -12,7 +12,7 @@
 {{
     config(
         materialized='incremental',
-        partition_by='batch_date',
+        partition_by=spark_partition('batch_date'),
         replace_scope='in_rebuilt_batches',
         on_schema_change='fail',
     )

@@ -5,7 +5,7 @@
 {{
     config(
         materialized='incremental',
-        partition_by='batch_date',
+        partition_by=spark_partition('batch_date'),
         replace_scope='in_run_batches',
         on_schema_change='fail',
     )
