@@ -5,9 +5,9 @@
     macro named in the model's `replace_scope` config, rendered at run time (so it may ref()).
 
     DuckDB runs it as such. Spark tables cannot delete rows, so there the models are
-    `insert_overwrite` by their `partition_by` column (dbt_project.yml), and the scope is whole
-    partitions: get_insert_overwrite_sql below drops the scope's partitions that get no new rows,
-    then overwrites those that do.
+    `insert_overwrite` (dbt_project.yml) by their `partition_by` column (spark_partition below),
+    and the scope is whole partitions: get_insert_overwrite_sql below drops the scope's
+    partitions that get no new rows, then overwrites those that do.
 #}
 {% macro get_incremental_replace_where_sql(arg_dict) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
