@@ -103,7 +103,9 @@ def test_a_reader_keeps_its_snapshot_while_a_run_publishes_the_next(published: E
     assert tuple(int(v) for v in fresh) == warehouse
 
 
-def test_the_snapshot_holds_the_marts_with_their_docs_in_the_default_format(published, tmp_path):
+def test_the_snapshot_holds_the_marts_with_docs_in_the_default_format_and_parquet_agrees(
+    published, tmp_path
+):
     serving = published.root / "serving"
     default = default_storage_version(tmp_path)
     # BI's DuckDB may be older than the pipeline's, which made the warehouse in a newer format
