@@ -14,13 +14,14 @@
 - with --history-days H: the same batch on a warehouse already holding H days (built from
   synthetic raw rows by a full dbt build, then published), against the empty-warehouse run.
 
-With --repeat N the floor, the fixed cost and the pipeline are measured N times, the pipeline on
-an empty warehouse and on the history alternately (the history restored before each), and each
-figure is the median run: a host whose speed moves during a run moves both sides of a ratio.
+With --repeat N it runs N rounds, each measuring the floor, read once, the fixed cost, the
+pipeline and (with history, the history restored first) the pipeline on it, one after the
+other: the host's speed moves within minutes, and a ratio of figures taken apart would measure
+that move. Each figure is its median run, and each ratio the median of the rounds' ratios.
 
 Prints one JSON line per measurement, a table, and last a JSON summary with `events`,
 `floor_s`, `read_once_s`, `two_writes_s` and `two_writes_ratio` (to the floor), `pipeline_s`,
-`fixed_s`, `marginal_ratio` ((pipeline - fixed) / floor) and `marginal_read_once_ratio`,
+`fixed_s`, `marginal_ratio` ((pipeline - fixed) / floor, per round) and `marginal_read_once_ratio`,
 `peak_rss_mb` (the largest of the pipeline runs) and, with history, `history_ratio`; `runs_s`
 lists every run's seconds.
 """
@@ -66,18 +67,8 @@ def bench(
     )
     results: dict = {"events": generated.records_written, "days": days, "repeat": repeat}
 
-    floors, reads = [], []
-    for _ in range(repeat):
-        seconds, groups = floor(landing, BATCH, last)
-        floors.append(seconds)
-        _emit("floor", seconds=seconds, observations=sum(groups.values()))
-        reads.append(read_once(landing, BATCH, last))
-        _emit("read_once", seconds=reads[-1])
-    results["floor_s"] = statistics.median_low(floors)
-    results["read_once_s"] = statistics.median_low(reads)
-    results["two_writes_s"], written = two_writes(landing, BATCH, last, root / "two-writes.duckdb")
-    results["two_writes_ratio"] = round(results["two_writes_s"] / results["floor_s"], 2)
-    _emit("two_writes", seconds=results["two_writes_s"], records=sum(written.values()))
+    two_writes_s, written = two_writes(landing, BATCH, last, root / "two-writes.duckdb")
+    _emit("two_writes", seconds=two_writes_s, records=sum(written.values()))
 
     # Every run is of one deployment: the same paths, its Dagster instance and dbt's parse
     # state kept from run to run; the warehouse (and serving copy, lake) emptied before each.
@@ -86,39 +77,50 @@ def bench(
     empty_day = BATCH - timedelta(days=1)  # no file landed that day
     warm_up = _run(deployment, landing, empty_day, empty_day)  # a deployment's first run
     _emit("warm_up", **warm_up)
-    fixed = []
-    for _ in range(repeat):
-        fixed.append(_run(deployment, landing, empty_day, empty_day))
-        _emit("fixed", **fixed[-1])
-    results["fixed_s"] = _median(fixed)["seconds"]
-
     history = root / "history"
     if history_days:
         first = BATCH - timedelta(days=history_days)
         _build_history(deployment, landing, first, history_days, history)
-    pipelines, loaded_runs = [], []
+
+    # Each round measures everything a ratio needs, one after the other: the host's speed moves
+    # within minutes here, and a ratio of figures taken far apart would measure that move.
+    floors, reads, fixed, pipelines, loaded_runs = [], [], [], [], []
     for _ in range(repeat):
+        seconds, groups = floor(landing, BATCH, last)
+        floors.append(seconds)
+        _emit("floor", seconds=seconds, observations=sum(groups.values()))
+        reads.append(read_once(landing, BATCH, last))
+        _emit("read_once", seconds=reads[-1])
+        fixed.append(_run(deployment, landing, empty_day, empty_day))
+        _emit("fixed", **fixed[-1])
         pipelines.append(_run(deployment, landing, BATCH, last))
         _emit("pipeline", **pipelines[-1])
         if history_days:
             _restore(history, deployment)
             loaded_runs.append(_run(deployment, landing, BATCH, last, keep=True))
             _emit("pipeline_with_history", history_days=history_days, **loaded_runs[-1])
+
     pipeline = _median(pipelines)
+    marginal = [p["seconds"] - f["seconds"] for p, f in zip(pipelines, fixed, strict=True)]
     results.update(
+        floor_s=statistics.median_low(floors),
+        read_once_s=statistics.median_low(reads),
+        two_writes_s=two_writes_s,
+        fixed_s=_median(fixed)["seconds"],
         pipeline_s=pipeline["seconds"],
         peak_rss_mb=max(run["peak_rss_mb"] for run in pipelines),
         stages=pipeline["stages"],
+        rows_per_s=round(generated.records_written / pipeline["seconds"]),
+        marginal_ratio=_median_ratio(marginal, floors),
+        marginal_read_once_ratio=_median_ratio(marginal, reads),
     )
-    results["rows_per_s"] = round(generated.records_written / pipeline["seconds"])
-    marginal = pipeline["seconds"] - results["fixed_s"]
-    results["marginal_ratio"] = round(marginal / results["floor_s"], 2)
-    results["marginal_read_once_ratio"] = round(marginal / results["read_once_s"], 2)
+    results["two_writes_ratio"] = round(two_writes_s / results["floor_s"], 2)
     if history_days:
-        loaded = _median(loaded_runs)
         results["history_days"] = history_days
-        results["history_pipeline_s"] = loaded["seconds"]
-        results["history_ratio"] = round(loaded["seconds"] / pipeline["seconds"], 2)
+        results["history_pipeline_s"] = _median(loaded_runs)["seconds"]
+        results["history_ratio"] = _median_ratio(
+            [run["seconds"] for run in loaded_runs], [run["seconds"] for run in pipelines]
+        )
     results["runs_s"] = {
         "floor": floors,
         "read_once": reads,
@@ -130,6 +132,12 @@ def bench(
     _table(results)
     print(json.dumps(results), flush=True)
     return results
+
+
+def _median_ratio(numerators: list[float], denominators: list[float]) -> float:
+    """The median (the lower of the two middle ones) of each round's ratio."""
+    ratios = [n / d for n, d in zip(numerators, denominators, strict=True)]
+    return round(statistics.median_low(ratios), 2)
 
 
 def _median(runs: list[dict]) -> dict:
