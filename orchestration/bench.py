@@ -1,7 +1,7 @@
 """`engagement bench`: the pipeline measured against the DuckDB floor, on the same files.
 
-- floor: DuckDB alone reads every landing file of the batch once and groups every event's raw
-  status values per day (the least any pipeline must do; `floor.py`);
+- floor: DuckDB alone reads every landing file of the batch and groups every event's raw status
+  values per day (the least any pipeline must do; `floor.py`);
 - read once: the floor until 2026-12-08 (each line or document parsed once, no envelope opened,
   no day), kept to compare with earlier figures;
 - two writes: DuckDB alone reads the same events as the floor, writes each record's parser

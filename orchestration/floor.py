@@ -1,9 +1,10 @@
 """DuckDB alone on a batch's files, for the benchmark: its floor and its two writes.
 
 Both reach every event as the pipeline does, with the sources' own SQL: each line or document
-read once, arrays opened into their elements, envelopes by the source's unwrap, and the fields
-its parser names. Nothing else of the pipeline: no record text or position, no validation,
-pseudonyms, dedupe or summaries.
+read (once; where a source's unwrap has branches, once per branch: Mailgun three, SES two),
+arrays opened into their elements, envelopes by the source's unwrap, and the fields its parser
+names. Nothing else of the pipeline: no record text or position, no validation, pseudonyms,
+dedupe or summaries.
 
 - floor: each event's raw status values grouped per day of its event time (the parser's time
   functions, in UTC): what the issue calls the least any pipeline must do;
