@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest import sql_functions
+from orchestration.ingest import landing, sql_functions
 from orchestration.ingest.parser import SourceParser
 from orchestration.ingest.sources import all_parsers
 from orchestration.warehouse import create, literal
@@ -47,7 +47,7 @@ where json_type(element) = 'OBJECT'
 """
 
 
-def floor(landing: Path, first: date, last: date) -> tuple[float, Counter]:
+def floor(landing_dir: Path, first: date, last: date) -> tuple[float, Counter]:
     """Seconds to group every event's raw status values per day, and the groups' counts by
     (source, raw value, day)."""
     con = duckdb.connect()
@@ -55,7 +55,7 @@ def floor(landing: Path, first: date, last: date) -> tuple[float, Counter]:
     groups: Counter = Counter()
     started = time.monotonic()
     for source, parser in all_parsers().items():
-        if _define_events(con, parser, batch_files(landing, first, last, source)):
+        if _define_events(con, parser, batch_files(landing_dir, first, last, source)):
             for value, day, count in con.execute(
                 "select raw_value, event_time::date, count(*) from observations group by all"
             ).fetchall():
@@ -63,9 +63,9 @@ def floor(landing: Path, first: date, last: date) -> tuple[float, Counter]:
     return round(time.monotonic() - started, 3), groups
 
 
-def read_once(landing: Path, first: date, last: date) -> float:
+def read_once(landing_dir: Path, first: date, last: date) -> float:
     """Seconds to parse every line and document once, grouping their top-level status values."""
-    lines, documents, tables = batch_files(landing, first, last)
+    lines, documents, tables = batch_files(landing_dir, first, last)
     value = "coalesce(" + ", ".join(f"json ->> '{f}'" for f in STATUS_FIELDS) + ")"
     con = duckdb.connect()
     started = time.monotonic()
@@ -85,7 +85,7 @@ def read_once(landing: Path, first: date, last: date) -> float:
     return round(time.monotonic() - started, 3)
 
 
-def two_writes(landing: Path, first: date, last: date, database: Path) -> tuple[float, Counter]:
+def two_writes(landing_dir: Path, first: date, last: date, database: Path) -> tuple[float, Counter]:
     """Seconds to write every record's parser fields (as text) to a table per source, then those
     rows again to a second one, in a file of its own; and the records written per source."""
     database.unlink(missing_ok=True)
@@ -94,7 +94,7 @@ def two_writes(landing: Path, first: date, last: date, database: Path) -> tuple[
     written = []
     started = time.monotonic()
     for source, parser in all_parsers().items():
-        if _define_events(con, parser, batch_files(landing, first, last, source)):
+        if _define_events(con, parser, batch_files(landing_dir, first, last, source)):
             con.execute(
                 f"create table raw_{source} as select * exclude (record_id, rec) from fields"
             )
@@ -111,22 +111,21 @@ def two_writes(landing: Path, first: date, last: date, database: Path) -> tuple[
 
 
 def batch_files(
-    landing: Path, first: date, last: date, source: str = "*"
+    landing_dir: Path, first: date, last: date, source: str | None = None
 ) -> tuple[list[str], list[str], list[str]]:
-    """The batch's files (of one source, or all) as (JSON lines, JSON documents, CSV), without
-    the deliberately broken files the generator adds (they hold no record)."""
-    files = [
-        str(path)
-        for path in landing.glob(f"{source}/*/*")
-        if path.is_file()
-        and first.isoformat() <= path.parent.name <= last.isoformat()
-        and "broken-" not in path.name
-    ]
-    return (
-        [f for f in files if ".jsonl" in f or ".ndjson" in f],
-        [f for f in files if f.endswith((".json", ".json.gz"))],
-        [f for f in files if f.endswith(".csv")],
-    )
+    """The batch's files (of one source, or all) as (JSON lines, JSON documents, CSV), as ingest
+    lists them, without the deliberately broken files the generator adds (they hold no record)."""
+    by_format: dict[str, list[str]] = {"lines": [], "document": [], "csv": []}
+    parsers = all_parsers()
+    for name in [source] if source else parsers:
+        for day in range((last - first).days + 1):
+            batch_date = first + timedelta(days=day)
+            for file in landing.batch_files(
+                landing_dir, name, batch_date, csv=parsers[name].reads_csv
+            ):
+                if file.format and file.regular and "broken-" not in file.name:
+                    by_format[file.format].append(str(file.path))
+    return by_format["lines"], by_format["document"], by_format["csv"]
 
 
 def _define_events(
