@@ -154,12 +154,11 @@ def _define_events(
     con.execute(f"create or replace temp view units as {' union all '.join(units)}")
     con.execute(f"create or replace temp view elements as {ELEMENTS_SQL}")
     con.execute(
-        "create or replace temp view parser_records as "
-        "select null::bigint as record_id, rec "  # the floor needs no record's identity
-        f"from ({parser.unwrap or 'select * from elements'}) where error is null"
+        "create or replace temp view floor_records as "
+        "select null::bigint as record_id, rec, error "  # the floor needs no record's identity
+        f"from ({parser.unwrap or 'select * from elements'})"
     )
-    con.execute(f"create or replace temp view fields as {parser.fields_sql()}")
-    con.execute(f"create or replace temp view observations as {parser.select}")
+    parser.create_observations_view(con, "floor_records", "observations")
     return True
 
 

@@ -67,12 +67,11 @@ class SourceParser:
             f"create or replace temp view parser_records as "
             f"select record_id, rec from {records_table} where error is null"
         )
-        con.execute(f"create or replace temp view fields as {self.fields_sql()}")
+        con.execute(f"create or replace temp view fields as {self._fields_sql()}")
         con.execute(f"create or replace temp view {view} as {self.select}")
         return con.table(view).columns
 
-    def fields_sql(self) -> str:
-        """The SELECT of `fields` over `parser_records`: each record with its fields as text."""
+    def _fields_sql(self) -> str:
         paths = [*self.fields.values(), *self.string_fields.values()]
         columns = [
             f"jtext(values[{i}]) as {_quote(name)}" for i, name in enumerate(self.fields, 1)
